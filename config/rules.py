@@ -1,0 +1,25 @@
+"""Numbers set by regulations or local practice: one place, each with its source.
+
+Read them through django.conf.settings so a locality can override any of them in its
+environment-specific settings.
+"""
+
+# 一社一档 (§三): an archive untouched for this many months is stale and shows up on
+# worklists ("定期更新，动态管理").
+ARCHIVE_STALE_MONTHS = 12
+
+# Documents attached to an archive (scans, reports): accepted types and size.
+ARCHIVE_DOCUMENT_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "docx", "doc", "xlsx", "xls", "ofd")
+ARCHIVE_DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+
+# Import files (templates.md): accepted types, size and row count.
+IMPORT_MAX_BYTES = 20 * 1024 * 1024
+IMPORT_MAX_ROWS = 100_000
+
+# 管理体制 (§八, domain.md §3 channel rule 1): professional sectors with strict access are
+# managed by their sector's authority or Party committee, not by the fallback committee.
+CHANNEL_STRICT_SECTORS = ("legal", "accounting", "tax")
+CHANNEL_STRICT_KINDS = ("law_firm", "accounting_firm", "tax_firm")
+
+# The city this deployment serves (GB/T 2260 code); 市级 units belong to it.
+CITY_CODE = "320100"
