@@ -23,3 +23,5 @@ CHANNEL_STRICT_KINDS = ("law_firm", "accounting_firm", "tax_firm")
 
 # The city this deployment serves (GB/T 2260 code); 市级 units belong to it.
 CITY_CODE = "320100"
+# An .xlsx is a zip: refuse one that unpacks to more than this (a zip bomb).
+IMPORT_MAX_UNPACKED_BYTES = 200 * 1024 * 1024

@@ -6,3 +6,7 @@ class OrgsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "orgs"
     verbose_name = _("社会组织档案")
+
+    def ready(self):
+        # Registers the 单位名册 and 社会组织名册 import templates.
+        from orgs import resources  # noqa: F401

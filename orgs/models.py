@@ -142,6 +142,8 @@ class Unit(models.Model):
         _("管理行业"), max_length=20, choices=Sector, blank=True, help_text=_("行业党委必填")
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("单位")
         verbose_name_plural = _("单位")

@@ -8,6 +8,7 @@ ourselves, following GB 32100-2015.
 
 import unicodedata
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc as stdnum_uscc
@@ -45,3 +46,44 @@ def validate_uscc(value: str) -> None:
     problem = uscc_problem(normalize_code(value))
     if problem:
         raise ValidationError(problem, code="invalid_uscc")
+
+
+# The first bytes each accepted document type starts with: an upload whose content does
+# not match its extension is refused (a renamed executable is not a scan).
+_MAGIC = {
+    "pdf": (b"%PDF-",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+    "ofd": (b"PK\x03\x04",),
+    "doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+    "xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
+}
+
+
+def validate_document_file(upload):
+    """Type (by extension and content) and size of an archive document."""
+    name = getattr(upload, "name", "") or ""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    allowed = settings.ARCHIVE_DOCUMENT_EXTENSIONS
+    if ext not in allowed:
+        raise ValidationError(
+            _("不支持的文件类型“{ext}”，允许：{allowed}").format(
+                ext=ext or "无扩展名", allowed="、".join(allowed)
+            ),
+            code="file_type",
+        )
+    limit = settings.ARCHIVE_DOCUMENT_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("文件超过{mb}MB").format(mb=limit // 2**20), code="file_size"
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(magic) for magic in _MAGIC.get(ext, (b"",))):
+        raise ValidationError(
+            _("文件内容与扩展名“{ext}”不符").format(ext=ext), code="file_content"
+        )

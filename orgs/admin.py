@@ -1,0 +1,272 @@
+"""Admin for data entry, in Chinese, scoped per user (orgs.scoped_admin)."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from orgs.admin_import import ImportAdminMixin
+from orgs.models import OrgDocument, OrgYearRecord, Region, SocialOrg, Unit, User, Zone, stale_cutoff
+from orgs.scoped_admin import ScopedAdminMixin, ScopedInlineMixin, request_scope
+from orgs.scopes import ScopeKind
+from orgs.services import document_prepare, org_save, org_touch_archive
+from orgs.validators import validate_document_file
+
+admin.site.site_header = _("党建通 · 社会组织党建工作系统")
+admin.site.site_title = _("党建通")
+admin.site.index_title = _("工作台")
+
+
+class ReferenceDataAdmin(admin.ModelAdmin):
+    """Reference data: readable by every office, changed only by administrators."""
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Region)
+class RegionAdmin(ReferenceDataAdmin):
+    list_display = ("name", "code", "level", "parent")
+    list_filter = ("level",)
+    list_select_related = ("parent",)
+    search_fields = ("name", "code")
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(Zone)
+class ZoneAdmin(ReferenceDataAdmin):
+    list_display = ("name", "kind", "district", "street", "address")
+    list_filter = ("kind", "district")
+    list_select_related = ("district", "street")
+    search_fields = ("name",)
+    autocomplete_fields = ("district", "street")
+
+
+@admin.register(Unit)
+class UnitAdmin(ImportAdminMixin, ReferenceDataAdmin, SimpleHistoryAdmin):
+    import_template = "units"
+    list_display = ("name", "kind", "level", "region", "sector")
+    list_filter = ("kind", "level")
+    list_select_related = ("region",)
+    search_fields = ("name",)
+    autocomplete_fields = ("region",)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Accounts are managed by administrators only."""
+
+    list_display = ("username", "first_name", "unit", "is_active", "is_superuser", "last_login")
+    list_filter = ("is_active", "is_superuser", "unit__kind", "unit__level")
+    list_select_related = ("unit",)
+    search_fields = ("username", "first_name", "last_name", "unit__name")
+    autocomplete_fields = ("unit",)
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("个人信息"), {"fields": ("last_name", "first_name", "email")}),
+        (_("所属单位与权限"), {"fields": ("unit", "is_active", "is_staff", "is_superuser", "groups")}),
+        (_("重要日期"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "unit", "password1", "password2")}),
+    )
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    has_add_permission = has_change_permission = has_delete_permission = (
+        lambda self, request, obj=None: request.user.is_superuser
+    )
+
+
+class StaleFilter(admin.SimpleListFilter):
+    title = _("档案更新")
+    parameter_name = "stale"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("超过12个月未更新")), ("no", _("12个月内有更新")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(archive_updated_at__lt=stale_cutoff())
+        if self.value() == "no":
+            return queryset.filter(archive_updated_at__gte=stale_cutoff())
+        return queryset
+
+
+class ScopedDistrictFilter(admin.RelatedFieldListFilter):
+    """Districts as a filter, listing only those the user's scope reaches."""
+
+    def field_choices(self, field, request, model_admin):
+        regions = request_scope(request).regions().filter(level=Region.Level.DISTRICT)
+        return [(r.pk, str(r)) for r in regions.order_by("code")]
+
+
+class YearRecordInline(ScopedInlineMixin, admin.StackedInline):
+    model = OrgYearRecord
+    extra = 0
+    classes = ("collapse",)
+    fieldsets = (
+        (None, {"fields": ("year", "registration_info_captured")}),
+        (_("年检"), {"fields": ("inspection_result", "inspection_party_checked", "inspection_party_notes")}),
+        (_("评估"), {"fields": ("evaluation_grade", "evaluation_date", "party_building_score")}),
+        (None, {"fields": ("notes",)}),
+    )
+
+
+class DocumentForm(forms.ModelForm):
+    class Meta:
+        model = OrgDocument
+        fields = ("kind", "title", "file")
+        # No link to the stored path: documents download through the scoped view only.
+        widgets = {"file": forms.FileInput}
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload and "file" in self.changed_data:
+            validate_document_file(upload)
+        return upload
+
+
+class DocumentInline(ScopedInlineMixin, admin.TabularInline):
+    model = OrgDocument
+    form = DocumentForm
+    extra = 0
+    fields = ("kind", "title", "file", "download", "size_kb", "uploaded_by", "uploaded_at")
+    readonly_fields = ("download", "size_kb", "uploaded_by", "uploaded_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    @admin.display(description=_("下载"))
+    def download(self, obj):
+        if not obj.pk:
+            return "-"
+        url = reverse("orgs:document_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name or _("下载"))
+
+    @admin.display(description=_("大小（KB）"))
+    def size_kb(self, obj):
+        return f"{obj.size / 1024:.0f}" if obj.pk else "-"
+
+
+@admin.register(SocialOrg)
+class SocialOrgAdmin(ImportAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    import_template = "orgs"
+    list_display = (
+        "name", "uscc", "kind", "sector", "district", "registration_authority", "status",
+        "is_key", "archive_updated_at", "stale",
+    )  # fmt: skip
+    list_filter = (
+        ("district", ScopedDistrictFilter), "kind", "sector", "status", "is_key", StaleFilter,
+    )  # fmt: skip
+    list_select_related = ("district", "registration_authority")
+    search_fields = ("name", "uscc")
+    show_full_result_count = False
+    list_per_page = 50
+    autocomplete_fields = ("supervising_unit", "street", "zone")
+    readonly_fields = ("created_at", "archive_updated_at")
+    inlines = (YearRecordInline, DocumentInline)
+    history_list_display = ("status",)
+    fieldsets = (
+        (_("基本信息"), {"fields": ("name", "uscc", "kind", "sector", "status")}),
+        (
+            _("登记"),
+            {"fields": ("registration_authority", "registration_level", "registered_on", "supervising_unit")},
+        ),
+        (
+            _("类别标记"),
+            {"fields": ("is_trade_association", "is_decoupled", "is_community", "is_key")},
+        ),
+        (_("所在地"), {"fields": ("district", "street", "zone", "address")}),
+        (
+            _("负责人与规模"),
+            {"fields": ("legal_representative", "head_name", "head_is_party_member", "staff_count")},
+        ),
+        (
+            _("党建基础（三同步）"),
+            {"fields": ("charter_party_clause", "commitment_signed_on", "survey_filed_on")},
+        ),
+        (_("档案"), {"fields": ("created_at", "archive_updated_at")}),
+    )
+
+    @admin.display(description=_("超期未更新"), boolean=True)
+    def stale(self, obj):
+        return obj.is_stale
+
+    def get_search_results(self, request, queryset, search_term):
+        # A pasted code often carries spaces or lower case: match it as the stored code too.
+        term = search_term.strip()
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, term)
+        code = term.replace(" ", "").upper()
+        if len(code) == 18 and code != term:
+            queryset |= self.get_queryset(request).filter(uscc=code)
+        return queryset, may_have_duplicates
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        scope = request_scope(request)
+        if db_field.name == "registration_authority" and scope.kind is ScopeKind.REGISTRATION:
+            # A registration office enters its own registrations only.
+            kwargs["queryset"] = Unit.objects.filter(pk=scope.unit_id)
+        elif db_field.name == "district":
+            kwargs["queryset"] = scope.regions().filter(level=Region.Level.DISTRICT)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        unit = request.user.unit
+        if unit and unit.kind == Unit.Kind.REGISTRATION:
+            initial.setdefault("registration_authority", unit.pk)
+            if unit.level in SocialOrg.RegistrationLevel.values:
+                initial.setdefault("registration_level", unit.level)
+            if unit.level == Unit.Level.DISTRICT:
+                initial.setdefault("district", unit.region_id)
+        initial.setdefault("status", SocialOrg.Status.ACTIVE)
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        org_save(org=obj, user=request.user, touch=form.has_changed())
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is OrgDocument:
+            for inline_form in formset.forms:
+                if inline_form.has_changed() and "file" in inline_form.changed_data:
+                    document_prepare(
+                        document=inline_form.instance,
+                        user=request.user,
+                        upload=inline_form.cleaned_data.get("file"),
+                    )
+        super().save_formset(request, form, formset, change)
+        if formset.has_changed():
+            org_touch_archive(org=form.instance)
+
+    def has_delete_permission(self, request, obj=None):
+        # An org leaves by deregistration (状态: 注销/撤销); its archive is kept.
+        return request.user.is_superuser
+
+
+@admin.register(OrgYearRecord)
+class OrgYearRecordAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    list_display = ("org", "year", "inspection_result", "inspection_party_checked", "evaluation_grade")
+    list_filter = ("year", "inspection_result", "evaluation_grade", "inspection_party_checked")
+    list_select_related = ("org",)
+    search_fields = ("org__name", "org__uscc")
+    autocomplete_fields = ("org",)
+    show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.has_changed():
+            org_touch_archive(org=obj.org)

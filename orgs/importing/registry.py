@@ -1,0 +1,84 @@
+"""Import templates by name. Each app registers its own from its AppConfig.ready()."""
+
+from django.utils.translation import gettext as _
+
+_TEMPLATES = {}
+
+
+class ImportTemplate:
+    """What the service needs to know about one published template.
+
+    Subclasses name the resource (columns and widgets), the model, how rows are matched
+    to existing records, and the checks that span rows or tables.
+    """
+
+    name = ""  # "orgs": the name used by import_data and the URLs
+    title = ""  # "社会组织名册": the name users know
+    resource_class = None
+    permission = ""
+    required_columns = ()
+    key_attribute = ""  # the attribute a row is matched on; its column names duplicates
+    scope_column = ""  # the column to blame when a row would leave the user's scope
+    validation_exclude = ()  # model fields the template does not set
+    touched_fields = ()  # fields set on every written row (e.g. a "last updated" stamp)
+    extra_error_columns = {}  # model field -> column, for fields set in prepare()
+    example_row = {}
+
+    @property
+    def model(self):
+        return self.resource_class._meta.model
+
+    def key(self, values):
+        return values.get(self.key_attribute)
+
+    def key_column(self, key):
+        """The column to name when the row's key is duplicated or out of scope."""
+        return self.resource_class.fields[self.key_attribute].column_name
+
+    def load_existing(self, keys):
+        """{key: instance} for the keys in the file, from the whole table (not the scope)."""
+        raise NotImplementedError
+
+    def in_scope_ids(self, scope, ids):
+        """The subset of `ids` that `scope` may change."""
+        raise NotImplementedError
+
+    def check_values(self, values):
+        """Problems of one row's cleaned values: [(attribute, message)]."""
+        return []
+
+    def prepare(self, instance, values):
+        """Derive fields the template does not name directly."""
+
+    def compared_fields(self, values):
+        """Model fields whose change makes a row "updated" rather than "unchanged"."""
+        names = {f.name for f in self.model._meta.concrete_fields}
+        return [name for name in values if name in names]
+
+    def check_rows(self, written, existing_ids):
+        """Problems across rows or against the database: [(row, column, message)]."""
+        return []
+
+    def before_write(self, instances, now):
+        """Last touches before the bulk writes (timestamps)."""
+
+    def label(self, instance):
+        return str(instance)
+
+
+def register(template):
+    _TEMPLATES[template.name] = template
+    return template
+
+
+def get_template(name):
+    try:
+        return _TEMPLATES[name]
+    except KeyError:
+        raise KeyError(
+            _("未知的导入模板“{name}”，可用：{names}").format(name=name, names="、".join(_TEMPLATES))
+        ) from None
+
+
+def template_names():
+    return list(_TEMPLATES)

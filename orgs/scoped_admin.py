@@ -1,0 +1,75 @@
+"""One admin mixin that applies the user's scope everywhere the admin returns rows.
+
+Lists and search (get_queryset), object, delete and history pages (404 for unknown and
+out-of-scope ids alike, never a hint that the record exists), foreign-key and
+many-to-many choices, and autocomplete (Django's autocomplete view asks the *target*
+admin's get_queryset, which is scoped here too).
+"""
+
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+
+from orgs.scopes import Scope
+
+
+def request_scope(request):
+    """The scope of the request's user, computed once per request."""
+    scope = getattr(request, "_scope", None)
+    if scope is None:
+        scope = request._scope = Scope.for_user(request.user)
+    return scope
+
+
+def scoped_queryset(request, queryset):
+    """`queryset` limited to the request's scope when its model is scoped."""
+    if hasattr(queryset, "for_scope"):
+        return queryset.for_scope(request_scope(request))
+    return queryset
+
+
+class ScopedAdminMixin:
+    def get_queryset(self, request):
+        return scoped_queryset(request, super().get_queryset(request))
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def _ensure_in_scope(self, request, object_id):
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._ensure_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._ensure_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and hasattr(formfield, "queryset"):
+            formfield.queryset = scoped_queryset(request, formfield.queryset)
+        return formfield
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if formfield is not None and hasattr(formfield, "queryset"):
+            formfield.queryset = scoped_queryset(request, formfield.queryset)
+        return formfield
+
+
+class ScopedInlineMixin:
+    """Inlines: their rows hang off a scoped parent; choices are scoped the same way."""
+
+    def get_queryset(self, request):
+        return scoped_queryset(request, super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and hasattr(formfield, "queryset"):
+            formfield.queryset = scoped_queryset(request, formfield.queryset)
+        return formfield
