@@ -156,4 +156,5 @@ LOGGING = {
 
 # Regulation numbers and other thresholds, with their sources.
 from config.rules import *  # noqa: E402,F403
+
 CITY_CODE = env.str("CITY_CODE", default=CITY_CODE)  # noqa: F405

@@ -9,7 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from orgs.admin_import import ImportAdminMixin
-from orgs.models import OrgDocument, OrgYearRecord, Region, SocialOrg, Unit, User, Zone, stale_cutoff
+from orgs.models import (
+    OrgDocument,
+    OrgYearRecord,
+    Region,
+    SocialOrg,
+    Unit,
+    User,
+    Zone,
+    stale_cutoff,
+)
 from orgs.scoped_admin import ScopedAdminMixin, ScopedInlineMixin, request_scope
 from orgs.scopes import ScopeKind
 from orgs.services import document_prepare, org_save, org_touch_archive
@@ -73,7 +82,10 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("个人信息"), {"fields": ("last_name", "first_name", "email")}),
-        (_("所属单位与权限"), {"fields": ("unit", "is_active", "is_staff", "is_superuser", "groups")}),
+        (
+            _("所属单位与权限"),
+            {"fields": ("unit", "is_active", "is_staff", "is_superuser", "groups")},
+        ),
         (_("重要日期"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -120,7 +132,10 @@ class YearRecordInline(ScopedInlineMixin, admin.StackedInline):
     classes = ("collapse",)
     fieldsets = (
         (None, {"fields": ("year", "registration_info_captured")}),
-        (_("年检"), {"fields": ("inspection_result", "inspection_party_checked", "inspection_party_notes")}),
+        (
+            _("年检"),
+            {"fields": ("inspection_result", "inspection_party_checked", "inspection_party_notes")},
+        ),
         (_("评估"), {"fields": ("evaluation_grade", "evaluation_date", "party_building_score")}),
         (None, {"fields": ("notes",)}),
     )
@@ -184,7 +199,14 @@ class SocialOrgAdmin(ImportAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         (_("基本信息"), {"fields": ("name", "uscc", "kind", "sector", "status")}),
         (
             _("登记"),
-            {"fields": ("registration_authority", "registration_level", "registered_on", "supervising_unit")},
+            {
+                "fields": (
+                    "registration_authority",
+                    "registration_level",
+                    "registered_on",
+                    "supervising_unit",
+                )
+            },
         ),
         (
             _("类别标记"),
@@ -193,7 +215,14 @@ class SocialOrgAdmin(ImportAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         (_("所在地"), {"fields": ("district", "street", "zone", "address")}),
         (
             _("负责人与规模"),
-            {"fields": ("legal_representative", "head_name", "head_is_party_member", "staff_count")},
+            {
+                "fields": (
+                    "legal_representative",
+                    "head_name",
+                    "head_is_party_member",
+                    "staff_count",
+                )
+            },
         ),
         (
             _("党建基础（三同步）"),
@@ -259,7 +288,13 @@ class SocialOrgAdmin(ImportAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(OrgYearRecord)
 class OrgYearRecordAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    list_display = ("org", "year", "inspection_result", "inspection_party_checked", "evaluation_grade")
+    list_display = (
+        "org",
+        "year",
+        "inspection_result",
+        "inspection_party_checked",
+        "evaluation_grade",
+    )
     list_filter = ("year", "inspection_result", "evaluation_grade", "inspection_party_checked")
     list_select_related = ("org",)
     search_fields = ("org__name", "org__uscc")

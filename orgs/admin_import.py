@@ -75,12 +75,12 @@ class ImportAdminMixin:
             path(
                 "import/",
                 self.admin_site.admin_view(self.import_view),
-                name="%s_%s_import" % info,
+                name="{}_{}_import".format(*info),
             ),
             path(
                 "import/template/",
                 self.admin_site.admin_view(self.import_template_view),
-                name="%s_%s_import_template" % info,
+                name="{}_{}_import_template".format(*info),
             ),
         ] + super().get_urls()
 

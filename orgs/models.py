@@ -112,7 +112,7 @@ class Sector(models.TextChoices):
 
 
 class Unit(models.Model):
-    """单位: a government or Party body from domain.md §1. Its kind and level make a user's scope."""
+    """单位: a government or Party body (domain.md §1); its kind and level make the scope."""
 
     class Kind(models.TextChoices):
         REGISTRATION = "registration", _("登记机关")
@@ -275,9 +275,7 @@ class SocialOrg(models.Model):
         on_delete=models.PROTECT,
         related_name="registered_orgs",
     )
-    registration_level = models.CharField(
-        _("登记级别"), max_length=10, choices=RegistrationLevel
-    )
+    registration_level = models.CharField(_("登记级别"), max_length=10, choices=RegistrationLevel)
     registered_on = models.DateField(_("登记日期"))
     supervising_unit = models.ForeignKey(
         Unit,
@@ -431,9 +429,7 @@ class OrgYearRecord(models.Model):
         SocialOrg, verbose_name=_("社会组织"), on_delete=models.CASCADE, related_name="year_records"
     )
     year = models.PositiveSmallIntegerField(_("年度"))
-    registration_info_captured = models.BooleanField(
-        _("登记时同步采集党建信息"), default=False
-    )
+    registration_info_captured = models.BooleanField(_("登记时同步采集党建信息"), default=False)
     inspection_result = models.CharField(
         _("年检结论"), max_length=10, choices=InspectionResult, blank=True
     )

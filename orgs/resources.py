@@ -86,7 +86,9 @@ class SocialOrgResource(resources.ModelResource):
         widget=ChoiceWidget(SocialOrg.Kind, aliases={"民办非企业单位": SocialOrg.Kind.SERVICE}),
     )
     sector = Field("sector", "行业领域", widget=ChoiceWidget(Sector))
-    registration_authority = Field("registration_authority", "登记管理机关", widget=LookupWidget(_units))
+    registration_authority = Field(
+        "registration_authority", "登记管理机关", widget=LookupWidget(_units)
+    )
     registration_level = Field(
         "registration_level", "登记级别", widget=ChoiceWidget(SocialOrg.RegistrationLevel)
     )
@@ -100,7 +102,9 @@ class SocialOrgResource(resources.ModelResource):
     )
     zone = Field("zone", "所在区域", widget=LookupWidget(_zones))
     address = Field("address", "住所", widget=TextWidget(max_length=200))
-    legal_representative = Field("legal_representative", "法定代表人", widget=TextWidget(max_length=50))
+    legal_representative = Field(
+        "legal_representative", "法定代表人", widget=TextWidget(max_length=50)
+    )
     staff_count = Field("staff_count", "从业人员数", widget=CountWidget())
     is_trade_association = Field("is_trade_association", "是否行业协会商会", widget=YesNoWidget())
     is_decoupled = Field("is_decoupled", "是否已脱钩", widget=YesNoWidget())
@@ -150,7 +154,9 @@ class UnitTemplate(ImportTemplate):
     def load_existing(self, keys):
         found = {}
         for chunk in _chunks(keys):
-            found.update({u.name: u for u in Unit.objects.filter(name__in=chunk).select_related("region")})
+            found.update(
+                {u.name: u for u in Unit.objects.filter(name__in=chunk).select_related("region")}
+            )
         return found
 
     def in_scope_ids(self, scope, ids):
@@ -254,7 +260,9 @@ class SocialOrgTemplate(ImportTemplate):
     def in_scope_ids(self, scope, ids):
         inside = set()
         for chunk in _chunks(ids):
-            inside.update(SocialOrg.objects.for_scope(scope).filter(pk__in=chunk).values_list("pk", flat=True))
+            inside.update(
+                SocialOrg.objects.for_scope(scope).filter(pk__in=chunk).values_list("pk", flat=True)
+            )
         return inside
 
     def check_rows(self, written, existing_ids):
@@ -265,7 +273,15 @@ class SocialOrgTemplate(ImportTemplate):
             if org.status != SocialOrg.Status.ACTIVE:
                 continue
             if org.name in by_name:
-                problems.append((number, "名称", _("与第{row}行名称相同（正常状态的社会组织名称不能重复）").format(row=by_name[org.name])))
+                problems.append(
+                    (
+                        number,
+                        "名称",
+                        _("与第{row}行名称相同（正常状态的社会组织名称不能重复）").format(
+                            row=by_name[org.name]
+                        ),
+                    )
+                )
             else:
                 by_name[org.name] = number
         written_ids = {org.pk for _number, org in written if org.pk}

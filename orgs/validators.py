@@ -77,13 +77,9 @@ def validate_document_file(upload):
         )
     limit = settings.ARCHIVE_DOCUMENT_MAX_BYTES
     if upload.size > limit:
-        raise ValidationError(
-            _("文件超过{mb}MB").format(mb=limit // 2**20), code="file_size"
-        )
+        raise ValidationError(_("文件超过{mb}MB").format(mb=limit // 2**20), code="file_size")
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     if not any(head.startswith(magic) for magic in _MAGIC.get(ext, (b"",))):
-        raise ValidationError(
-            _("文件内容与扩展名“{ext}”不符").format(ext=ext), code="file_content"
-        )
+        raise ValidationError(_("文件内容与扩展名“{ext}”不符").format(ext=ext), code="file_content")

@@ -92,9 +92,11 @@ class SocialOrgFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"南京市测试协会{n}")
     kind = SocialOrg.Kind.ASSOCIATION
     uscc = factory.LazyAttributeSequence(
-        lambda o, n: make_uscc(_USCC_PREFIX.get(o.kind, "51"), n + 1)
-        if o.kind != SocialOrg.Kind.COMMUNITY_FILED
-        else None
+        lambda o, n: (
+            make_uscc(_USCC_PREFIX.get(o.kind, "51"), n + 1)
+            if o.kind != SocialOrg.Kind.COMMUNITY_FILED
+            else None
+        )
     )
     sector = SocialOrg._meta.get_field("sector").choices[-1][0]  # 其他
     registration_authority = factory.SubFactory(UnitFactory)

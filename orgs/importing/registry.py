@@ -76,7 +76,9 @@ def get_template(name):
         return _TEMPLATES[name]
     except KeyError:
         raise KeyError(
-            _("未知的导入模板“{name}”，可用：{names}").format(name=name, names="、".join(_TEMPLATES))
+            _("未知的导入模板“{name}”，可用：{names}").format(
+                name=name, names="、".join(_TEMPLATES)
+            )
         ) from None
 
 

@@ -71,7 +71,9 @@ class ImportReport:
 
     def summary(self):
         verb = _("校验通过（未写入）") if self.dry_run else _("导入完成")
-        return _("{title}{verb}：共{total}行，新增{created}，更新{updated}，无变化{unchanged}").format(
+        return _(
+            "{title}{verb}：共{total}行，新增{created}，更新{updated}，无变化{unchanged}"
+        ).format(
             title=self.title,
             verb=verb,
             total=self.total,
@@ -94,9 +96,7 @@ def import_file(*, template_name, file, filename, user, dry_run=False):
     started = time.perf_counter()
     template = get_template(template_name)
     if not user.has_perm(template.permission):
-        raise ImportPermissionError(
-            _("您没有导入{title}的权限").format(title=template.title)
-        )
+        raise ImportPermissionError(_("您没有导入{title}的权限").format(title=template.title))
     report = ImportReport(template=template.name, title=template.title, dry_run=dry_run)
     try:
         table = read_table(file, filename)
@@ -120,6 +120,12 @@ class _Run:
         self.column_of = {f.attribute: f.column_name for f in self.fields.values()}
         self.column_of.update(template.extra_error_columns)
         self.model_fields = {f.name for f in template.model._meta.concrete_fields}
+        # Foreign keys are not re-validated per row (that is one query each): the lookup
+        # widgets resolved them from their restricted querysets, and the database's
+        # foreign-key constraints hold the rest.
+        self.validation_exclude = set(template.validation_exclude) | {
+            f.name for f in template.model._meta.concrete_fields if f.is_relation
+        }
 
     def error(self, row, column, message):
         self.report.errors.append(RowError(row, column, str(message)))
@@ -226,7 +232,9 @@ class _Run:
                 for attribute, message in self.template.check_values(values):
                     self.error(number, self.column_of.get(attribute, attribute), message)
                     bad = True
-            parsed.append((number, None, None) if bad else (number, self.template.key(values), values))
+            parsed.append(
+                (number, None, None) if bad else (number, self.template.key(values), values)
+            )
         return parsed
 
     def _build(self, number, instance, values):
@@ -247,7 +255,7 @@ class _Run:
         self.template.prepare(instance, values)
         try:
             instance.full_clean(
-                exclude=self.template.validation_exclude,
+                exclude=self.validation_exclude,
                 validate_unique=False,
                 validate_constraints=False,
             )
@@ -273,16 +281,22 @@ class _Run:
                 template.before_write(new + changed, now)
                 if new:
                     bulk_create_with_history(
-                        new, template.model, batch_size=BATCH_SIZE,
-                        default_user=self.user, default_change_reason=reason,
+                        new,
+                        template.model,
+                        batch_size=BATCH_SIZE,
+                        default_user=self.user,
+                        default_change_reason=reason,
                         default_date=now,
                     )
                 if changed:
                     bulk_update_with_history(
-                        changed, template.model,
+                        changed,
+                        template.model,
                         fields=sorted(changed_fields | set(template.touched_fields)),
-                        batch_size=BATCH_SIZE, default_user=self.user,
-                        default_change_reason=reason, default_date=now,
+                        batch_size=BATCH_SIZE,
+                        default_user=self.user,
+                        default_change_reason=reason,
+                        default_date=now,
                     )
                 # The same Q that guards reads guards the result: every written row must
                 # end up inside the user's scope.
@@ -290,7 +304,9 @@ class _Run:
                 inside = template.in_scope_ids(self.scope, [obj.pk for number, obj in written])
                 for number, obj in written:
                     if obj.pk not in inside:
-                        self.error(number, template.scope_column, _("导入后该记录将不在您的管理范围内"))
+                        self.error(
+                            number, template.scope_column, _("导入后该记录将不在您的管理范围内")
+                        )
                 if report.errors or report.dry_run:
                     raise _Rollback
         except _Rollback:
