@@ -352,6 +352,11 @@ class SocialOrg(models.Model):
                 name="org_uscc_required_unless_filed",
             ),
             models.CheckConstraint(condition=Q(staff_count__gte=0), name="org_staff_nonnegative"),
+            # A filed (备案) community org is a community org by definition.
+            models.CheckConstraint(
+                condition=~Q(kind="community_filed") | Q(is_community=True),
+                name="org_filed_is_community",
+            ),
         ]
         indexes = [
             # Stale-archive filter and worklist: archive_updated_at < now - 12 months.
@@ -405,6 +410,15 @@ class SocialOrg(models.Model):
                 errors["registration_level"] = _(
                     "登记级别应与登记管理机关“{unit}”的级别（{level}）一致"
                 ).format(unit=authority.name, level=authority.get_level_display())
+            elif (
+                authority.level == Unit.Level.DISTRICT
+                and self.district_id
+                and authority.region_id != self.district_id
+            ):
+                # 属地登记: a district office registers the orgs domiciled in its district.
+                errors["district"] = _("区县级登记机关“{unit}”只登记本区县的社会组织").format(
+                    unit=authority.name
+                )
         if errors:
             raise ValidationError(errors)
 

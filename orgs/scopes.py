@@ -111,7 +111,7 @@ class Scope:
     def regions(self):
         """Districts (and their streets) this scope may pick in forms."""
         qs = Region.objects.all()
-        if self.kind in (ScopeKind.ALL, ScopeKind.REGISTRATION, ScopeKind.SUPERVISOR):
+        if self.kind in (ScopeKind.ALL, ScopeKind.SUPERVISOR):
             return qs
         if self.kind is ScopeKind.NONE:
             return qs.none()

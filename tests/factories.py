@@ -103,6 +103,7 @@ class SocialOrgFactory(factory.django.DjangoModelFactory):
     registration_level = factory.LazyAttribute(lambda o: o.registration_authority.level)
     registered_on = datetime.date(2015, 6, 1)
     district = factory.SubFactory(DistrictFactory)
+    is_community = factory.LazyAttribute(lambda o: o.kind == SocialOrg.Kind.COMMUNITY_FILED)
     legal_representative = "张三"
     staff_count = 10
 
