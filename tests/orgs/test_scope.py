@@ -58,8 +58,8 @@ def world(db):
         "school": org("玄武区启明培训学校", kind=Kind.SERVICE, sector="education",
                       supervising_unit=units["education"]),
         # No supervising unit, registered by the city: the fallback committee's.
-        "association": org("南京市青年志愿者协会", registration_authority=units["city_registration"],
-                           sector="social_service"),
+        "association": org("南京市青年志愿者协会", sector="social_service",
+                           registration_authority=units["city_registration"]),
         # A law firm licensed by 司法局: the lawyers' committee's, not the fallback's.
         "law_firm": org("江苏启明律师事务所", kind=Kind.LAW_FIRM, sector="legal",
                         registration_authority=units["justice"], staff_count=40),
