@@ -140,6 +140,10 @@ class YearRecordInline(ScopedInlineMixin, admin.StackedInline):
         (None, {"fields": ("notes",)}),
     )
 
+    def get_queryset(self, request):
+        # Each inline's header prints the record, whose __str__ names its org.
+        return super().get_queryset(request).select_related("org")
+
 
 class DocumentForm(forms.ModelForm):
     class Meta:

@@ -5,8 +5,10 @@ do with them. Administrators can still grant extra permissions by hand.
 """
 
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
+from django.db.models import Q
 
-from orgs.models import Unit
+from orgs.models import Unit, User
 
 _REFERENCE_VIEW = {"orgs.view_region", "orgs.view_zone", "orgs.view_unit"}
 _ARCHIVE_VIEW = {"orgs.view_socialorg", "orgs.view_orgyearrecord", "orgs.view_orgdocument"}
@@ -44,15 +46,31 @@ def role_permissions(user):
 
 
 class RoleBackend(ModelBackend):
-    """ModelBackend plus the permissions of the user's role."""
+    """ModelBackend plus the permissions of the user's role.
+
+    Every admin page asks for the user, their unit (the scope) and their permissions:
+    the user comes with the unit, and hand-granted permissions come in one query.
+    """
+
+    def get_user(self, user_id):
+        user = User._default_manager.select_related("unit").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_role_perm_cache"):
-            user_obj._role_perm_cache = set(super().get_all_permissions(user_obj)) | set(
-                role_permissions(user_obj)
-            )
+            if user_obj.is_superuser:
+                granted = Permission.objects.all()
+            else:
+                granted = Permission.objects.filter(
+                    Q(user=user_obj) | Q(group__user=user_obj)
+                ).distinct()
+            names = {
+                f"{app}.{codename}"
+                for app, codename in granted.values_list("content_type__app_label", "codename")
+            }
+            user_obj._role_perm_cache = names | set(role_permissions(user_obj))
         return user_obj._role_perm_cache
 
     def has_perm(self, user_obj, perm, obj=None):
