@@ -145,6 +145,9 @@ TASKS = {
 }
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+# Exports: anyone who may view may export, always within their scope. Formula-safe
+# cells come from orgs.exports.SafeXLSX (the library's own escaping deletes data).
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LOGGING = {

@@ -6,9 +6,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from orgs.admin_import import ImportAdminMixin
+from orgs.exports import SafeXLSX
 from orgs.models import (
     OrgDocument,
     OrgYearRecord,
@@ -19,6 +21,7 @@ from orgs.models import (
     Zone,
     stale_cutoff,
 )
+from orgs.resources import SocialOrgResource
 from orgs.scoped_admin import ScopedAdminMixin, ScopedInlineMixin, request_scope
 from orgs.scopes import ScopeKind
 from orgs.services import document_prepare, org_save, org_touch_archive
@@ -182,8 +185,12 @@ class DocumentInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(SocialOrg)
-class SocialOrgAdmin(ImportAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class SocialOrgAdmin(ImportAdminMixin, ExportMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     import_template = "orgs"
+    # 导出 writes the filtered, scoped list in the 社会组织名册 columns, so a file
+    # exported here can be corrected and imported again.
+    resource_classes = [SocialOrgResource]
+    export_formats = [SafeXLSX]
     list_display = (
         "name", "uscc", "kind", "sector", "district", "registration_authority", "status",
         "is_key", "archive_updated_at", "stale",
@@ -238,6 +245,15 @@ class SocialOrgAdmin(ImportAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     @admin.display(description=_("超期未更新"), boolean=True)
     def stale(self, obj):
         return obj.is_stale
+
+    def get_export_queryset(self, request):
+        return (
+            super()
+            .get_export_queryset(request)
+            .select_related(
+                "registration_authority", "supervising_unit", "district", "street", "zone"
+            )
+        )
 
     def get_search_results(self, request, queryset, search_term):
         # A pasted code often carries spaces or lower case: match it as the stored code too.

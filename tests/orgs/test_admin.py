@@ -2,6 +2,7 @@
 keeps the archive's history and "last updated" stamp, and guards its documents."""
 
 import datetime
+from io import BytesIO
 
 import pytest
 import time_machine
@@ -10,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from orgs.models import OrgDocument, SocialOrg, Unit, Zone, stale_cutoff
 from tests import factories
@@ -368,3 +370,69 @@ def test_stale_filter_lists_archives_untouched_for_more_than_12_months(client, o
     assert [o.pk for o in listed] == [stale.pk]
     listed = client.get(changelist, {"stale": "no"}).context["cl"].result_list
     assert [o.pk for o in listed] == [fresh.pk]
+
+
+def _export_bytes(client):
+    url = reverse("admin:orgs_socialorg_export")
+    form = client.get(url).context["form"]
+    data = {
+        name: True
+        for name, field in form.fields.items()
+        if getattr(field.widget, "input_type", "") == "checkbox"
+    }
+    data.update({"format": 0, "resource": form.fields["resource"].initial or 0})
+    response = client.post(url, data)
+    assert response.status_code == 200
+    return response.content
+
+
+def _export(client):
+    sheet = load_workbook(BytesIO(_export_bytes(client))).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    return rows[0], rows[1:]
+
+
+def test_export_writes_only_the_users_scope_in_the_template_columns(client, office):
+    mine = add_orgs(office, 2)
+    other_office = factories.UnitFactory(kind=Unit.Kind.REGISTRATION, level=Unit.Level.CITY)
+    foreign = factories.SocialOrgFactory(
+        registration_authority=other_office, district=office["district"]
+    )
+    client.force_login(office["clerk"])
+    header, rows = _export(client)
+    assert header[:3] == ["名称", "统一社会信用代码", "组织类型"]
+    exported = {row[header.index("统一社会信用代码")] for row in rows}
+    assert exported == {org.uscc for org in mine}
+    assert foreign.uscc not in exported
+    kinds = {row[header.index("组织类型")] for row in rows}
+    assert kinds == {"社会团体"}  # labels, as the template takes them back
+
+
+def test_export_writes_cells_that_look_like_formulas_as_text(client, office):
+    org = add_orgs(office, 1)[0]
+    SocialOrg.objects.filter(pk=org.pk).update(address='=HYPERLINK("http://x")')
+    client.force_login(office["clerk"])
+    header, rows = _export(client)
+    # Kept as typed, but stored as a text cell: Excel will not run it.
+    assert rows[0][header.index("住所")] == '=HYPERLINK("http://x")'
+    raw = _export_bytes(client)
+    from zipfile import ZipFile
+
+    with ZipFile(BytesIO(raw)) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml
+
+
+def test_a_read_only_role_may_export_its_scope(client, office):
+    add_orgs(office, 1)
+    reader = factories.UserFactory(
+        unit=factories.UnitFactory(
+            kind=Unit.Kind.TWO_NEW, level=Unit.Level.DISTRICT, region=office["district"]
+        )
+    )
+    client.force_login(reader)
+    page = client.get(reverse("admin:orgs_socialorg_changelist")).content.decode()
+    assert reverse("admin:orgs_socialorg_export") in page
+    assert "导入名册" not in page
+    _header, rows = _export(client)
+    assert len(rows) == 1
