@@ -1,0 +1,334 @@
+"""seed_demo [--orgs N] [--seed S] [--password P]: a demo city (南京市) with one account per role.
+
+Deterministic for a seed and idempotent: units and orgs go through the import service
+(the one write path, all-or-nothing) and only those not yet in the database are imported,
+so a rerun creates nothing and keeps what users changed in the demo data. It resets the
+demo accounts' passwords and units, so the printed table is always true.
+"""
+
+import csv
+import datetime
+import io
+import os
+import time
+import unicodedata
+
+from django.conf import ENVIRONMENT_VARIABLE, settings
+from django.contrib.auth.hashers import identify_hasher, make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from orgs import demo
+from orgs.importing.service import import_file
+from orgs.models import OrgYearRecord, SocialOrg, Unit, User
+from orgs.regions import DEMO_CITY_CODE, load_city, load_demo_streets, load_demo_zones
+from orgs.scopes import Scope
+
+# Rows per import file: well inside IMPORT_MAX_ROWS and IMPORT_MAX_BYTES (about 350 bytes
+# a row); every file is imported inside one transaction, so the run stays all-or-nothing.
+IMPORT_CHUNK = 20_000
+QUERY_CHUNK = 5_000
+BATCH_SIZE = 500
+RECENT_YEARS = 3  # year records for the last three completed years
+CHANGE_REASON = "演示数据"
+SHOWN_ERRORS = 20
+
+# (username, unit name); the street committee is chosen once the orgs exist.
+DEMO_ACCOUNTS = (
+    ("dengji", "南京市玄武区民政局"),
+    ("liangxin", demo.TWO_NEW),
+    ("zuzhibu", demo.ORGANIZATION_DEPT),
+    ("zhuguan", demo.CITY_SUPERVISORS["edu"]),
+    ("hangye", demo.INDUSTRY_COMMITTEES[0][0]),
+    ("jiedao", None),
+    ("tuodi", demo.FALLBACK_COMMITTEE),
+)
+ADMIN = "admin"
+
+
+class Command(BaseCommand):
+    help = "生成演示城市（南京市）的单位、社会组织、年度记录和各角色演示账号；可重复运行。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--orgs", type=int, default=2000, help="社会组织数量（默认2000）")
+        parser.add_argument("--seed", type=int, default=1, help="随机种子（默认1）")
+        parser.add_argument(
+            "--password", default="demo12345", help="演示账号的密码（默认demo12345）"
+        )
+
+    def handle(self, *args, orgs, seed, password, **options):
+        module = settings.SETTINGS_MODULE or os.environ.get(ENVIRONMENT_VARIABLE, "")
+        if module.endswith("settings_production"):
+            raise CommandError(f"生产环境配置（{module}）下不能生成演示数据。")
+        if settings.CITY_CODE != DEMO_CITY_CODE:
+            raise CommandError(
+                f"演示数据只适用于南京市（{DEMO_CITY_CODE}），"
+                f"当前 CITY_CODE 为 {settings.CITY_CODE}。"
+            )
+        if orgs < 0:
+            raise CommandError("--orgs 不能为负数。")
+        if not password:
+            raise CommandError("--password 不能为空。")
+        self.timings = []
+        started = time.perf_counter()
+        with transaction.atomic():
+            city = self._step("区划", self._regions)
+            admin = self._ensure_admin()
+            self._step("单位", self._units, admin)
+            rows, org_ids, created = self._step("社会组织", self._orgs, orgs, seed, admin)
+            self._step("年度记录", self._year_records, rows, org_ids, seed, admin)
+            self._step("档案更新时间", self._stale, org_ids, created, seed)
+            accounts = self._step("演示账号", self._accounts, city, admin, password)
+        self._print_accounts(accounts, password)
+        steps = "，".join(f"{name}{seconds:.1f}秒" for name, seconds in self.timings)
+        self.stdout.write(f"用时：{steps}；合计{time.perf_counter() - started:.1f}秒")
+
+    def _step(self, name, function, *args):
+        started = time.perf_counter()
+        result = function(*args)
+        self.timings.append((name, time.perf_counter() - started))
+        return result
+
+    # -- reference data ------------------------------------------------------------------
+
+    def _regions(self):
+        city = load_city(DEMO_CITY_CODE)
+        streets = load_demo_streets(city)
+        zones = load_demo_zones(city)
+        self.stdout.write(f"区划：{city.name}，新增街道{streets}个、区域{zones}个")
+        return city
+
+    def _ensure_admin(self):
+        admin, created = User.objects.get_or_create(
+            username=ADMIN, defaults={"is_superuser": True, "is_staff": True}
+        )
+        if created:
+            admin.set_unusable_password()  # the accounts step sets the real one
+            admin.save(update_fields=["password"])
+        elif not (admin.is_superuser and admin.is_staff and admin.is_active):
+            admin.is_superuser = admin.is_staff = admin.is_active = True
+            admin.save(update_fields=["is_superuser", "is_staff", "is_active"])
+        return admin
+
+    def _units(self, admin):
+        rows = demo.demo_unit_rows()
+        existing = set(
+            Unit.objects.filter(name__in=[r["单位名称"] for r in rows]).values_list(
+                "name", flat=True
+            )
+        )
+        new = [row for row in rows if row["单位名称"] not in existing]
+        if new:
+            self._import("units", demo.UNIT_COLUMNS, new, admin)
+        self.stdout.write(f"单位：新增{len(new)}个，共{len(rows)}个演示单位")
+
+    # -- orgs ----------------------------------------------------------------------------
+
+    def _orgs(self, n, seed, admin):
+        """Import the orgs not yet in the database; return rows, {index: pk}, new indexes."""
+        rows = demo.demo_org_rows(n, seed)
+        keys = [_org_key(row) for row in rows]
+        ids = _existing_org_ids(keys)
+        new = [i for i, key in enumerate(keys) if key not in ids]
+        for start in range(0, len(new), IMPORT_CHUNK):
+            chunk = [rows[i] for i in new[start : start + IMPORT_CHUNK]]
+            self._import("orgs", demo.ORG_COLUMNS, chunk, admin)
+        if new:
+            ids = _existing_org_ids(keys)
+        org_ids = {i: ids[key] for i, key in enumerate(keys)}
+        self.stdout.write(f"社会组织：新增{len(new)}个，共{n}个演示社会组织")
+        return rows, org_ids, new
+
+    def _import(self, template, columns, rows, admin):
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+        report = import_file(
+            template_name=template,
+            file=io.BytesIO(buffer.getvalue().encode("utf-8")),
+            filename=f"seed_demo_{template}.csv",
+            user=admin,
+        )
+        if not report.ok:
+            lines = [str(error) for error in report.errors[:SHOWN_ERRORS]]
+            more = len(report.errors) - len(lines)
+            if more > 0:
+                lines.append(f"……另有{more}处错误")
+            raise CommandError(
+                f"演示{report.title}未通过导入校验，未写入任何数据：\n" + "\n".join(lines)
+            )
+        return report
+
+    def _year_records(self, rows, org_ids, seed, admin):
+        this_year = timezone.localdate().year
+        years = range(this_year - RECENT_YEARS, this_year)
+        existing = set()
+        ids = list(org_ids.values())
+        for start in range(0, len(ids), QUERY_CHUNK):
+            existing.update(
+                OrgYearRecord.objects.filter(
+                    org_id__in=ids[start : start + QUERY_CHUNK], year__in=years
+                ).values_list("org_id", "year")
+            )
+        new = [
+            OrgYearRecord(org_id=org_ids[i], year=year, **values)
+            for i, year, values in demo.demo_year_records(rows, seed, years)
+            if (org_ids[i], year) not in existing
+        ]
+        if new:
+            bulk_create_with_history(
+                new,
+                OrgYearRecord,
+                batch_size=BATCH_SIZE,
+                default_user=admin,
+                default_change_reason=CHANGE_REASON,
+            )
+        self.stdout.write(f"年度记录（{years[0]}–{years[-1]}年）：新增{len(new)}条")
+
+    def _stale(self, org_ids, created, seed):
+        """Age about 20% of the archives created in this run to 13–36 months ago."""
+        now = timezone.now()
+        stale = []
+        for i in created:
+            months = demo.demo_stale_months(i, seed)
+            if months is not None:
+                updated = now - datetime.timedelta(days=months * 365.25 / 12)
+                stale.append(SocialOrg(pk=org_ids[i], archive_updated_at=updated))
+        # archive_updated_at is not part of the audit history (SocialOrg.history excludes it).
+        SocialOrg.objects.bulk_update(stale, ["archive_updated_at"], batch_size=BATCH_SIZE)
+        self.stdout.write(f"档案更新时间：新建档案中{len(stale)}个设为13–36个月前（待更新）")
+
+    # -- accounts ------------------------------------------------------------------------
+
+    def _accounts(self, city, admin, password):
+        units = {unit.name: unit for unit in Unit.objects.select_related("region")}
+        accounts = [(admin, None)]
+        for username, unit_name in DEMO_ACCOUNTS:
+            unit = units.get(unit_name) if unit_name else _street_committee_for(username, city)
+            if unit is None:
+                raise CommandError(f"找不到演示账号 {username} 的单位：{unit_name or '街道党工委'}")
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"unit": unit, "is_staff": True}
+            )
+            changed = [
+                field
+                for field, value in (("unit", unit), ("is_staff", True), ("is_active", True))
+                if getattr(user, field) != value
+            ]
+            if changed and not created:
+                user.unit, user.is_staff, user.is_active = unit, True, True
+                user.save(update_fields=changed)
+            accounts.append((user, unit))
+        _set_passwords([user for user, _unit in accounts], password)
+        return accounts
+
+    def _print_accounts(self, accounts, password):
+        header = ("用户名", "角色", "单位", "密码", "可见社会组织")
+        table = [header]
+        for user, unit in accounts:
+            role = unit.get_kind_display() if unit else "系统管理员"
+            seen = SocialOrg.objects.for_scope(Scope.for_user(user)).count()
+            table.append((user.username, str(role), unit.name if unit else "—", password, seen))
+        widths = [max(_width(str(row[col])) for row in table) for col in range(len(header))]
+        self.stdout.write("演示账号（登录 /admin/）：")
+        for row in table:
+            cells = [_pad(str(cell), width) for cell, width in zip(row, widths, strict=True)]
+            self.stdout.write("  ".join(cells).rstrip())
+        self.stdout.write(
+            "社会组织党组织书记：需要党组织数据，待党组织名册功能完成后再提供演示账号。"
+        )
+
+
+def _org_key(row):
+    # 备案 community orgs have no code; the import service matches them by name as well.
+    return ("uscc", row["统一社会信用代码"]) if row["统一社会信用代码"] else ("name", row["名称"])
+
+
+def _existing_org_ids(keys):
+    codes = [value for kind, value in keys if kind == "uscc"]
+    names = [value for kind, value in keys if kind == "name"]
+    found = {}
+    for start in range(0, len(codes), QUERY_CHUNK):
+        chunk = codes[start : start + QUERY_CHUNK]
+        for code, pk in SocialOrg.objects.filter(uscc__in=chunk).values_list("uscc", "pk"):
+            found[("uscc", code)] = pk
+    for start in range(0, len(names), QUERY_CHUNK):
+        chunk = names[start : start + QUERY_CHUNK]
+        # An active record wins over a deregistered one of the same name, as in the import.
+        filed = SocialOrg.objects.filter(uscc__isnull=True, name__in=chunk).order_by("-status")
+        for name, pk in filed.values_list("name", "pk"):
+            found[("name", name)] = pk
+    return found
+
+
+def _street_committee_for(username, city):
+    """The account's street committee if its street has community orgs, else the busiest.
+
+    Keeping the current one means a rerun with another --orgs does not move the account.
+    """
+    current = (
+        Unit.objects.filter(users__username=username, kind=Unit.Kind.STREET_COMMITTEE)
+        .select_related("region")
+        .first()
+    )
+    if current and SocialOrg.objects.filter(is_community=True, street=current.region).exists():
+        return current
+    return _busiest_street_committee(city)
+
+
+def _busiest_street_committee(city):
+    """The street committee with the most community orgs (so its account sees some)."""
+    busiest = (
+        SocialOrg.objects.filter(is_community=True, street__parent__parent=city)
+        .values("street")
+        .annotate(orgs=Count("pk"))
+        .order_by("-orgs", "street")
+        .first()
+    )
+    committees = Unit.objects.filter(kind=Unit.Kind.STREET_COMMITTEE).order_by("pk")
+    if busiest:
+        committees = committees.filter(region_id=busiest["street"])
+    return committees.select_related("region").first()
+
+
+def _set_passwords(users, password):
+    """Give every user `password`, leaving those that already have it untouched.
+
+    PBKDF2 costs a quarter of a second a run. The demo accounts share one published
+    password, so they share one hash too (its salt protects nothing here): a first run
+    hashes once, a rerun checks once.
+    """
+    verified = {}
+    stale = []
+    for user in users:
+        if user.password not in verified:
+            verified[user.password] = _has_password(user.password, password)
+        if not verified[user.password]:
+            stale.append(user)
+    if stale:
+        hashed = make_password(password)
+        for user in stale:
+            user.password = hashed
+            user.save(update_fields=["password"])
+
+
+def _has_password(encoded, password):
+    # Not check_password(): for an empty or unusable hash it spends a dummy PBKDF2 run
+    # against timing attacks, which a command line does not need.
+    try:
+        hasher = identify_hasher(encoded)
+    except ValueError:
+        return False
+    return hasher.verify(password, encoded) and not hasher.must_update(encoded)
+
+
+def _width(text):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text, width):
+    return text + " " * (width - _width(text))
