@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from orgs.importing.registry import get_template
 from orgs.importing.service import import_file
 from orgs.importing.workbook import template_workbook
+from orgs.validators import human_size
 
 SESSION_KEY = "pending_import"
 PREVIEW_ROWS = 200
@@ -45,7 +46,7 @@ class ImportUploadForm(forms.Form):
             raise forms.ValidationError(_("仅支持 .xlsx 和 .csv 文件"))
         if upload.size > settings.IMPORT_MAX_BYTES:
             raise forms.ValidationError(
-                _("文件超过{mb}MB").format(mb=settings.IMPORT_MAX_BYTES // 2**20)
+                _("文件超过{size}").format(size=human_size(settings.IMPORT_MAX_BYTES))
             )
         return upload
 

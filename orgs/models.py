@@ -372,10 +372,14 @@ class SocialOrg(models.Model):
     def is_stale(self):
         return self.archive_updated_at < stale_cutoff()
 
-    def clean(self):
-        errors = {}
+    def clean_fields(self, exclude=None):
+        # Normalize before the length check: "51320102 MJ…" is 18 characters once clean.
         if self.uscc is not None:
             self.uscc = normalize_code(self.uscc) or None
+        super().clean_fields(exclude)
+
+    def clean(self):
+        errors = {}
         kind = self.Kind(self.kind) if self.kind in self.Kind.values else None
         if self.uscc:
             problem = uscc_problem(self.uscc)

@@ -170,6 +170,11 @@ class UnitTemplate(ImportTemplate):
             problems.append(("district", _("区县级和街道级单位必填")))
         if level == Unit.Level.STREET and not values.get("street"):
             problems.append(("street", _("街道级单位必填")))
+        if level == Unit.Level.CITY:
+            try:
+                home_city()
+            except ValueError as exc:
+                problems.append(("level", str(exc)))
         return problems
 
     def prepare(self, instance, values):
@@ -180,9 +185,6 @@ class UnitTemplate(ImportTemplate):
             instance.region = values["district"]
         elif level == Unit.Level.CITY:
             instance.region = home_city()
-
-    def compared_fields(self, values):
-        return [*super().compared_fields(values), "region"]
 
 
 def home_city():
@@ -298,6 +300,18 @@ class SocialOrgTemplate(ImportTemplate):
     def before_write(self, instances, now):
         for org in instances:
             org.archive_updated_at = now
+
+    def release_unique_values(self, updated, changed_fields):
+        # Two orgs may swap names in one file, but the active-name index is checked row by
+        # row: park the renamed orgs under placeholder names first (no history for that).
+        if "name" not in changed_fields:
+            return
+        parked = [
+            SocialOrg(pk=org.pk, name=f"#导入中#{org.pk}")  # short: fits any name column
+            for org in updated
+            if "name" in org.import_changed
+        ]
+        SocialOrg.objects.bulk_update(parked, ["name"], batch_size=1000)
 
     def label(self, instance):
         return f"{instance.name}（{instance.uscc}）" if instance.uscc else instance.name

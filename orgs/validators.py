@@ -22,6 +22,13 @@ MSG_USCC_CHARS = _("统一社会信用代码含有不允许的字符“{chars}�
 MSG_USCC_CHECK = _("统一社会信用代码校验位错误，应为“{expected}”")
 
 
+def human_size(size: int) -> str:
+    """A byte limit as users read it: 20MB, 512KB."""
+    if size >= 2**20:
+        return f"{size / 2**20:.0f}MB"
+    return f"{max(size / 2**10, 1):.0f}KB"
+
+
 def normalize_code(value: str) -> str:
     """Full-width letters and digits to ASCII, spaces (also ideographic) removed, upper case."""
     value = unicodedata.normalize("NFKC", value or "")
@@ -77,7 +84,7 @@ def validate_document_file(upload):
         )
     limit = settings.ARCHIVE_DOCUMENT_MAX_BYTES
     if upload.size > limit:
-        raise ValidationError(_("文件超过{mb}MB").format(mb=limit // 2**20), code="file_size")
+        raise ValidationError(_("文件超过{size}").format(size=human_size(limit)), code="file_size")
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)

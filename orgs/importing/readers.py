@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from python_calamine import CalamineError, CalamineWorkbook
 
 from orgs.importing.widgets import clean_text
+from orgs.validators import human_size
 
 
 class ImportFileError(Exception):
@@ -40,7 +40,7 @@ def read_table(file, filename):
     """Read `file` (a binary file object) named `filename` into a Table."""
     if _size_of(file) > settings.IMPORT_MAX_BYTES:
         raise ImportFileError(
-            _("文件超过{mb}MB，请拆分后分批导入").format(mb=settings.IMPORT_MAX_BYTES // 2**20)
+            _("文件超过{size}，请拆分后分批导入").format(size=human_size(settings.IMPORT_MAX_BYTES))
         )
     name = (filename or "").lower()
     file.seek(0)
@@ -67,17 +67,16 @@ def _xlsx_rows(file):
     if unpacked > settings.IMPORT_MAX_UNPACKED_BYTES:
         raise ImportFileError(_("工作簿解压后过大，拒绝读取"))
     buffer.seek(0)
+    # calamine (Rust) reads a 20,000-row register in a fraction of openpyxl's time. Date
+    # cells arrive as dates, numbers as floats, formulas as their cached value or "".
     try:
-        workbook = load_workbook(buffer, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(_("无法读取工作簿：{error}").format(error=exc)) from exc
-    try:
-        if not workbook.worksheets:
+        workbook = CalamineWorkbook.from_filelike(buffer)
+        if not workbook.sheet_names:
             raise ImportFileError(_("工作簿中没有工作表"))
-        sheet = workbook.worksheets[0]
-        yield from (list(row) for row in sheet.iter_rows(values_only=True))
-    finally:
-        workbook.close()
+        sheet = workbook.get_sheet_by_index(0)
+        yield from sheet.iter_rows()
+    except CalamineError as exc:
+        raise ImportFileError(_("无法读取工作簿：{error}").format(error=exc)) from exc
 
 
 def _csv_rows(file):
@@ -110,7 +109,9 @@ def _to_table(raw_rows):
             continue  # blank lines between rows are harmless
         if len(table.rows) >= limit:
             raise ImportFileError(_("数据超过{n}行，请拆分后分批导入").format(n=limit))
-        row = {}
+        # A CSV line may stop early: its missing cells are empty, so required columns
+        # are still checked.
+        row = dict.fromkeys(header for header in headers if header)
         for index, value in enumerate(values):
             header = headers[index] if index < len(headers) else ""
             if header:

@@ -50,17 +50,15 @@ class ImportTemplate:
     def prepare(self, instance, values):
         """Derive fields the template does not name directly."""
 
-    def compared_fields(self, values):
-        """Model fields whose change makes a row "updated" rather than "unchanged"."""
-        names = {f.name for f in self.model._meta.concrete_fields}
-        return [name for name in values if name in names]
-
     def check_rows(self, written, existing_ids):
         """Problems across rows or against the database: [(row, column, message)]."""
         return []
 
     def before_write(self, instances, now):
         """Last touches before the bulk writes (timestamps)."""
+
+    def release_unique_values(self, updated, changed_fields):
+        """Before the bulk update: free unique values that rows of the file exchange."""
 
     def label(self, instance):
         return str(instance)

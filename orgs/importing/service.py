@@ -7,6 +7,7 @@ wrong writes all rows in one transaction with their audit history. A dry run doe
 same writes and rolls them back, so its report is exactly what a real run would do.
 """
 
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -19,6 +20,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from orgs.importing.readers import ImportFileError, read_table
 from orgs.importing.registry import get_template
 from orgs.scopes import Scope
+
+logger = logging.getLogger(__name__)
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 ACTION_LABELS = {CREATED: "新增", UPDATED: "更新", UNCHANGED: "无变化"}
@@ -119,7 +122,14 @@ class _Run:
         self.fields = {f.column_name: f for f in self.resource.get_import_fields()}
         self.column_of = {f.attribute: f.column_name for f in self.fields.values()}
         self.column_of.update(template.extra_error_columns)
-        self.model_fields = {f.name for f in template.model._meta.concrete_fields}
+        self.model_fields = {f.name: f for f in template.model._meta.concrete_fields}
+        # Every stored field is compared, not only those named by columns: clean() and
+        # prepare() derive some (a filed org becomes a community org), and those changes
+        # must be written too. Stamps the template sets itself are not a change.
+        skipped = set(template.touched_fields) | set(template.validation_exclude)
+        self.compared = [
+            f for f in self.model_fields.values() if not f.primary_key and f.name not in skipped
+        ]
         # Foreign keys are not re-validated per row (that is one query each): the lookup
         # widgets resolved them from their restricted querysets, and the database's
         # foreign-key constraints hold the rest.
@@ -243,13 +253,14 @@ class _Run:
         action = UPDATED
         if instance is None:
             instance, action = model(), CREATED
-        compared = [model._meta.get_field(name) for name in self.template.compared_fields(values)]
-        before = {f.name: f.value_from_object(instance) for f in compared}
+        before = {f.name: f.value_from_object(instance) for f in self.compared}
         for name, value in values.items():
-            if name not in self.model_fields:
+            field_ = self.model_fields.get(name)
+            if field_ is None:
                 continue  # a column that prepare() turns into model fields
-            field_ = model._meta.get_field(name)
-            if value is None and not field_.null:
+            if value in (None, "") and field_.has_default():
+                value = field_.get_default()  # an empty cell means the published default
+            elif value is None and not field_.null:
                 value = field_.get_default()
             setattr(instance, name, value)
         self.template.prepare(instance, values)
@@ -265,9 +276,10 @@ class _Run:
                 for message in messages:
                     self.error(number, column, message)
             return None
-        changed = {f.name for f in compared if before[f.name] != f.value_from_object(instance)}
+        changed = {f.name for f in self.compared if before[f.name] != f.value_from_object(instance)}
         if action == UPDATED and not changed:
             return UNCHANGED, instance, set()
+        instance.import_changed = changed  # for the template's write hooks
         return action, instance, changed
 
     def _write(self, creates, updates, changed_fields):
@@ -279,20 +291,23 @@ class _Run:
                 new = [obj for number, obj in creates]
                 changed = [obj for number, obj in updates]
                 template.before_write(new + changed, now)
-                if new:
-                    bulk_create_with_history(
-                        new,
+                # Updates go first: a row that renames or deregisters a record frees its
+                # unique value for a new row of the same file.
+                if changed:
+                    template.release_unique_values(changed, changed_fields)
+                    bulk_update_with_history(
+                        changed,
                         template.model,
+                        fields=sorted(changed_fields | set(template.touched_fields)),
                         batch_size=BATCH_SIZE,
                         default_user=self.user,
                         default_change_reason=reason,
                         default_date=now,
                     )
-                if changed:
-                    bulk_update_with_history(
-                        changed,
+                if new:
+                    bulk_create_with_history(
+                        new,
                         template.model,
-                        fields=sorted(changed_fields | set(template.touched_fields)),
                         batch_size=BATCH_SIZE,
                         default_user=self.user,
                         default_change_reason=reason,
@@ -313,5 +328,11 @@ class _Run:
             if report.errors:
                 report.created = report.updated = report.unchanged = 0
         except DatabaseError as exc:
+            logger.exception("import of %s failed while writing", template.name)
             report.created = report.updated = report.unchanged = 0
-            self.error(None, _("数据库"), _("写入失败，未导入任何数据：{error}").format(error=exc))
+            # The first line names the constraint; PostgreSQL's DETAIL line would show the
+            # row's data to whoever uploaded the file, so it stays in the log.
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            self.error(
+                None, _("数据库"), _("写入失败，未导入任何数据：{error}").format(error=reason)
+            )

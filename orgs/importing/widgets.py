@@ -43,6 +43,12 @@ class CodeWidget(Widget):
     """A code such as the USCC: full-width characters and spaces normalized, upper case."""
 
     def clean(self, value, row=None, **kwargs):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            # Excel keeps 15 significant digits: an 18-digit code typed as a number is
+            # already damaged in the file, so say how to fix it rather than guess.
+            raise ValueError(
+                _("该单元格是数字格式，18位代码会被Excel截断；请把该列设为文本后重新填写")
+            )
         return normalize_code(clean_text(value)) or None
 
 

@@ -15,6 +15,7 @@ from orgs.importing import service
 from orgs.importing.registry import get_template
 from orgs.importing.service import ImportPermissionError, import_file
 from orgs.models import Region, SocialOrg, Unit
+from orgs.validators import human_size
 from tests import factories
 from tests.orgs.conftest import (
     CODE_ASSOCIATION,
@@ -197,6 +198,18 @@ class TestUnits:
         before = snapshot()
         report = run("units", *unit_file([row]), superuser)
         assert errors(report) == [expected]
+        assert snapshot() == before
+
+    def test_a_city_unit_before_the_city_is_loaded_is_a_row_error_not_a_crash(
+        self, nanjing, superuser, settings
+    ):
+        settings.CITY_CODE = "310000"  # a deployment whose city has not been loaded
+        rows = [{"单位名称": "上海市民政局", "单位类型": "登记机关", "级别": "市级"}]
+        before = snapshot()
+        report = run("units", *unit_file(rows), superuser)
+        assert len(report.errors) == 1
+        assert str(report.errors[0]).startswith("第2行 ")
+        assert "load_regions" in str(report.errors[0])
         assert snapshot() == before
 
     def test_a_registration_clerk_may_not_import_units(self, nanjing, district_clerk):
@@ -469,10 +482,39 @@ class TestGoodOrgFile:
         org = SocialOrg.objects.get()
         assert (org.status, org.street, org.is_key, org.address) == ("active", None, False, "")
 
+    @pytest.mark.parametrize("fmt", ["xlsx", "csv-bom"])
+    def test_an_empty_status_cell_means_the_default_active(self, nanjing, superuser, fmt):
+        # templates.md: 状态 is optional, "正常 (default)".
+        report = import_orgs([org_row({"状态": ""})], superuser, fmt)
+        assert errors(report) == []
+        assert SocialOrg.objects.get().status == "active"
+
+    def test_an_empty_status_cell_leaves_an_existing_org_active(self, nanjing, superuser, make_org):
+        make_org(name="南京市玄武区阳光志愿者协会", uscc=CODE_ASSOCIATION)
+        report = import_orgs([org_row({"状态": ""})], superuser)
+        assert errors(report) == []
+        assert SocialOrg.objects.get().status == "active"
+
     def test_a_district_code_in_a_number_cell_is_read_as_the_code(self, nanjing, superuser):
         report = import_orgs([org_row({"所属区县": 320102})], superuser)
         assert errors(report) == []
         assert SocialOrg.objects.get().district == nanjing.xuanwu
+
+    def test_changing_an_org_to_a_filed_community_org_flags_it_community(
+        self, nanjing, superuser, make_org
+    ):
+        # The model flags every 备案 org is_community (SocialOrg.clean); the flag must reach
+        # the database also when the file has no 是否社区社会组织 column.
+        existing = make_org(name="南京市玄武区阳光志愿者协会", uscc=CODE_ASSOCIATION)
+        assert existing.is_community is False
+        row = org_row({"组织类型": "社区社会组织(备案)"})
+        del row["是否社区社会组织"]
+        report = import_orgs([row], superuser)
+        assert errors(report) == []
+        assert report.updated == 1
+        existing.refresh_from_db()
+        assert existing.kind == "community_filed"
+        assert existing.is_community is True
 
     def test_xlsx_extension_is_case_insensitive(self, nanjing, superuser):
         report = run("orgs", org_xlsx([org_row()]), "名册.XLSX", superuser)
@@ -569,6 +611,16 @@ class TestBadRows:
         assert errors(report) == ["第3行 从业人员数: “十二”不是整数"]
         assert not report.ok
         assert snapshot() == before
+
+    @pytest.mark.parametrize("missing", ["从业人员数", "法定代表人"])
+    def test_a_short_csv_row_missing_a_required_cell_is_refused(self, nanjing, superuser, missing):
+        # Some tools drop trailing empty fields: the cell is empty, so the column is 必填.
+        row = org_row()
+        headers = [h for h in row if h != missing] + [missing]
+        matrix = [headers, [row[h] for h in headers[:-1]]]  # the last field left out
+        report = run("orgs", csv_bytes(matrix), "名册.csv", superuser)
+        assert errors(report) == [f"第2行 {missing}: 必填"]
+        assert SocialOrg.objects.count() == 0
 
     @pytest.mark.parametrize("fmt", ["xlsx", "csv-bom"])
     def test_blank_rows_still_count_in_the_row_numbers(self, nanjing, superuser, fmt):
@@ -743,6 +795,47 @@ class TestDuplicatesAndClashes:
         report = import_orgs([org_row({"状态": "注销"})], superuser)
         assert errors(report) == []
 
+    def test_a_row_renaming_an_org_frees_its_old_name_for_a_new_row_in_the_same_file(
+        self, nanjing, superuser, make_org
+    ):
+        # check_rows says "a row that renames or deregisters that org frees the name in
+        # this file": the file is valid, so it must be written.
+        old = make_org(name="南京市玄武区阳光志愿者协会", uscc=uscc("51320102MJ0000909"))
+        rows = [
+            org_row({"名称": "南京市玄武区阳光志愿者协会（已更名）", "统一社会信用代码": old.uscc}),
+            org_row(),  # a new org taking the freed name
+        ]
+        report = import_orgs(rows, superuser)
+        assert errors(report) == []
+        assert (report.created, report.updated) == (1, 1)
+        old.refresh_from_db()
+        assert old.name == "南京市玄武区阳光志愿者协会（已更名）"
+        assert SocialOrg.objects.get(uscc=CODE_ASSOCIATION).name == "南京市玄武区阳光志愿者协会"
+
+    def test_two_orgs_may_swap_their_names_in_one_file(self, nanjing, superuser, make_org):
+        first = make_org(name="甲协会", uscc=uscc("51320102MJ0000808"))
+        second = make_org(name="乙协会", uscc=uscc("51320102MJ0000909"))
+        rows = [
+            org_row({"名称": "乙协会", "统一社会信用代码": first.uscc}),
+            org_row({"名称": "甲协会", "统一社会信用代码": second.uscc}),
+        ]
+        report = import_orgs(rows, superuser)
+        assert errors(report) == []
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert (first.name, second.name) == ("乙协会", "甲协会")
+
+    def test_a_row_deregistering_an_org_frees_its_name_for_a_new_row_in_the_same_file(
+        self, nanjing, superuser, make_org
+    ):
+        old = make_org(name="南京市玄武区阳光志愿者协会", uscc=uscc("51320102MJ0000909"))
+        rows = [org_row({"统一社会信用代码": old.uscc, "状态": "注销"}), org_row()]
+        report = import_orgs(rows, superuser)
+        assert errors(report) == []
+        old.refresh_from_db()
+        assert old.status == "deregistered"
+        assert SocialOrg.objects.get(uscc=CODE_ASSOCIATION).status == "active"
+
 
 # ---------------------------------------------------------------------------------------
 # Files
@@ -816,8 +909,9 @@ class TestFiles:
         settings.IMPORT_MAX_BYTES = len(data) - 1
         report = run("orgs", data, "名册.xlsx", superuser)
         (error,) = errors(report)
-        assert error.startswith("文件: 文件超过")
-        assert error.endswith("MB，请拆分后分批导入")
+        # The limit is read as users read sizes (5KB here, not "0MB").
+        assert error == f"文件: 文件超过{human_size(len(data) - 1)}，请拆分后分批导入"
+        assert human_size(len(data) - 1).endswith("KB")
         assert SocialOrg.objects.count() == 0
         settings.IMPORT_MAX_BYTES = len(data)
         assert errors(run("orgs", data, "名册.xlsx", superuser)) == []

@@ -238,6 +238,23 @@ class TestSocialOrgRules:
         instance.full_clean()
         assert instance.uscc == code
 
+    @pytest.mark.parametrize(
+        "typed",
+        [
+            lambda code: code[:8] + " " + code[8:],
+            lambda code: "\u3000" + code + "\u3000",
+            lambda code: code[:8] + "-" + code[8:],
+        ],
+        ids=["inner space", "ideographic spaces around", "hyphen"],
+    )
+    def test_uscc_with_spaces_is_normalized_by_clean_not_refused_as_too_long(self, nanjing, typed):
+        # SocialOrg.clean normalizes the code, but Django's max_length=18 check runs first
+        # (clean_fields before clean) and refuses the 19- or 20-character input.
+        code = uscc("51320102MJ0000101")
+        instance = org(nanjing, uscc=typed(code))
+        instance.full_clean()
+        assert instance.uscc == code
+
     def test_a_bad_uscc_is_refused_with_the_wrapper_s_message(self, nanjing):
         code = uscc("51320102MJ0000101")
         assert errors_of(org(nanjing, uscc=wrong_check(code)))["uscc"] == [
