@@ -15,8 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from orgs.history import CHANGED, record_history
+from orgs.history import CREATED as ADDED
 from orgs.importing.readers import ImportFileError, read_table
 from orgs.importing.registry import get_template
 from orgs.scopes import Scope
@@ -264,6 +265,11 @@ class _Run:
                 value = field_.get_default()
             setattr(instance, name, value)
         self.template.prepare(instance, values)
+        if action == UPDATED and all(
+            before[f.name] == f.value_from_object(instance) for f in self.compared
+        ):
+            # Nothing to write, so nothing to validate: the row equals what is stored.
+            return UNCHANGED, instance, set()
         try:
             instance.full_clean(
                 exclude=self.validation_exclude,
@@ -286,6 +292,7 @@ class _Run:
         template, report = self.template, self.report
         now = timezone.now()
         reason = _("导入{title}").format(title=template.title)
+        model = template.model
         try:
             with transaction.atomic():
                 new = [obj for number, obj in creates]
@@ -293,26 +300,18 @@ class _Run:
                 template.before_write(new + changed, now)
                 # Updates go first: a row that renames or deregisters a record frees its
                 # unique value for a new row of the same file.
+                history = {"user": self.user, "reason": reason, "date": now}
                 if changed:
                     template.release_unique_values(changed, changed_fields)
-                    bulk_update_with_history(
+                    model.objects.bulk_update(
                         changed,
-                        template.model,
                         fields=sorted(changed_fields | set(template.touched_fields)),
                         batch_size=BATCH_SIZE,
-                        default_user=self.user,
-                        default_change_reason=reason,
-                        default_date=now,
                     )
+                    record_history(model, [o.pk for o in changed], history_type=CHANGED, **history)
                 if new:
-                    bulk_create_with_history(
-                        new,
-                        template.model,
-                        batch_size=BATCH_SIZE,
-                        default_user=self.user,
-                        default_change_reason=reason,
-                        default_date=now,
-                    )
+                    model.objects.bulk_create(new, batch_size=BATCH_SIZE)
+                    record_history(model, [o.pk for o in new], history_type=ADDED, **history)
                 # The same Q that guards reads guards the result: every written row must
                 # end up inside the user's scope.
                 written = creates + updates

@@ -1158,6 +1158,14 @@ def _fail(*args, **kwargs):
     raise DatabaseError("磁盘已满")
 
 
+def _fail_for_created_rows(model, ids, *, history_type, **kwargs):
+    from orgs.history import CREATED, record_history
+
+    if history_type == CREATED:
+        _fail()
+    record_history(model, ids, history_type=history_type, **kwargs)
+
+
 class TestDatabaseFailure:
     @pytest.fixture
     def half_new_half_changed(self, nanjing, superuser, make_org):
@@ -1170,15 +1178,15 @@ class TestDatabaseFailure:
         ]  # a create  # fmt: skip
         return existing, rows
 
-    @pytest.mark.parametrize("where", ["bulk_update_with_history", "after_writes"])
+    @pytest.mark.parametrize("where", ["history_of_the_creates", "after_writes"])
     def test_a_database_error_after_the_creates_leaves_the_database_as_it_was(
         self, superuser, half_new_half_changed, monkeypatch, where
     ):
         existing, rows = half_new_half_changed
         template = get_template("orgs")
-        if where == "bulk_update_with_history":
-            # The service holds its own reference to simple_history's helper.
-            monkeypatch.setattr(service, "bulk_update_with_history", _fail)
+        if where == "history_of_the_creates":
+            # The update and the inserts are done; copying the new rows' history fails.
+            monkeypatch.setattr(service, "record_history", _fail_for_created_rows)
         else:
             real = type(template).in_scope_ids
             calls = []
@@ -1216,7 +1224,7 @@ class TestDatabaseFailure:
         self, superuser, half_new_half_changed, monkeypatch, org_file
     ):
         _existing, rows = half_new_half_changed
-        monkeypatch.setattr(service, "bulk_update_with_history", _fail)
+        monkeypatch.setattr(service, "record_history", _fail_for_created_rows)
         before = snapshot()
         err = StringIO()
         with pytest.raises(SystemExit) as exit_:

@@ -1,0 +1,177 @@
+"""Benchmarks: python bench/run.py  (or `make bench`). Writes bench/RESULTS.md.
+
+Runs bench/import_bench.py on a fresh SQLite file and, when PostgreSQL answers on
+127.0.0.1:5432, on a fresh PostgreSQL database; then times `seed_demo --orgs 20000`
+on SQLite. Environment: BENCH_ROWS (default 20000), BENCH_BASELINE_ROWS (rows for the
+django-import-export baseline, default the same), BENCH_PG_URL (default
+postgres://postgres@127.0.0.1:5432/dangjiantong_bench).
+"""
+
+import datetime
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/dangjiantong_bench")
+TARGET_SECONDS = 8.0
+
+
+def run_python(args, env_extra):
+    env = {**os.environ, **env_extra}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - started
+    if completed.returncode != 0:
+        sys.stderr.write(completed.stdout + completed.stderr)
+        raise SystemExit(f"benchmark step failed: {' '.join(args)}")
+    return completed.stdout, elapsed
+
+
+def recreate_pg_database(url):
+    name = url.rsplit("/", 1)[-1]
+    base = url.rsplit("/", 1)[0] + "/postgres"
+    try:
+        import psycopg
+
+        with psycopg.connect(base, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+            version = conn.execute("SHOW server_version").fetchone()[0]
+    except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+        print(f"PostgreSQL not reachable ({exc}); skipping its benchmark.")
+        return None
+    return version
+
+
+def import_bench(database_url):
+    stdout, _ = run_python(["bench/import_bench.py"], {"DATABASE_URL": database_url})
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def seed_bench(database_url, orgs):
+    run_python(["manage.py", "migrate", "-v0"], {"DATABASE_URL": database_url})
+    stdout, first = run_python(
+        ["manage.py", "seed_demo", "--orgs", str(orgs)], {"DATABASE_URL": database_url}
+    )
+    _, rerun = run_python(
+        ["manage.py", "seed_demo", "--orgs", str(orgs)], {"DATABASE_URL": database_url}
+    )
+    return {"first": first, "rerun": rerun}
+
+
+def machine():
+    cpu = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = "unknown"
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        total_kb = int(meminfo.read_text().split()[1])
+        memory = f"{total_kb / 2**20:.0f} GiB"
+    return {
+        "host": platform.node(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+def ratio(theirs, theirs_rows, ours, ours_rows):
+    """How many times faster per row ours is than theirs."""
+    return (theirs / theirs_rows) / (ours / ours_rows)
+
+
+def write_results(info, runs, seeds):
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `bench/run.py` on {datetime.date.today().isoformat()}.",
+        "",
+        "## Machine",
+        "",
+        *(f"- {key}: {value}" for key, value in info.items()),
+        "",
+        "## Import of the 社会组织名册 (demo city rows, fully validated, all-or-nothing)",
+        "",
+        "Seconds of wall-clock time in one process per database, same run, same file. "
+        '"Theirs" is django-import-export\'s default admin path with the same resource '
+        "(dry run, then import), given the rows that have a USCC: its single import id "
+        "cannot match 备案 orgs without one. The speed-up compares seconds per row. Target: ≤ "
+        f"{TARGET_SECONDS:.0f} s for 20,000 rows.",
+        "",
+        "| database | rows | ours xlsx | ours CSV | ours unchanged rerun | "
+        "ours dry run + import | theirs dry run + import (rows) | per-row speed-up | "
+        "peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in runs.items():
+        speedup = ratio(
+            r["theirs_xlsx_dry_run_then_import"],
+            r["baseline_rows"],
+            r["ours_xlsx_dry_run_then_import"],
+            r["rows"],
+        )
+        verdict = "✓" if r["ours_xlsx_import"] <= TARGET_SECONDS else "✗ over target"
+        lines.append(
+            f"| {name} | {r['rows']} | {r['ours_xlsx_import']:.2f} {verdict} | "
+            f"{r['ours_csv_import']:.2f} | {r['ours_xlsx_unchanged_rerun']:.2f} | "
+            f"{r['ours_xlsx_dry_run_then_import']:.2f} | "
+            f"{r['theirs_xlsx_dry_run_then_import']:.2f} ({r['baseline_rows']}) | "
+            f"{speedup:.1f}× | {r['peak_rss_mb']:.0f} |"
+        )
+    if seeds:
+        lines += [
+            "",
+            "## Demo city",
+            "",
+            "| database | command | first run s | rerun s (creates nothing) |",
+            "|---|---|---|---|",
+        ]
+        for name, (orgs, s) in seeds.items():
+            lines.append(
+                f"| {name} | `seed_demo --orgs {orgs}` | {s['first']:.1f} | {s['rerun']:.1f} |"
+            )
+    lines += [
+        "",
+        "These machines are noisy: compare the columns of one run, not runs of different days.",
+        "",
+    ]
+    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+def main():
+    runs, seeds = {}, {}
+    seed_orgs = int(os.environ.get("BENCH_SEED_ORGS", "20000"))
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite_url = f"sqlite:///{folder}/bench.sqlite3"
+        runs["SQLite"] = import_bench(sqlite_url)
+        seed_url = f"sqlite:///{folder}/seed.sqlite3"
+        seeds["SQLite"] = (seed_orgs, seed_bench(seed_url, seed_orgs))
+    version = recreate_pg_database(PG_URL)
+    if version:
+        runs[f"PostgreSQL {version}"] = import_bench(PG_URL)
+        recreate_pg_database(PG_URL)
+        seeds[f"PostgreSQL {version}"] = (seed_orgs, seed_bench(PG_URL, seed_orgs))
+    write_results(machine(), runs, seeds)
+
+
+if __name__ == "__main__":
+    main()

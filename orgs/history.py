@@ -1,0 +1,41 @@
+"""Audit history for bulk writes, copied inside the database.
+
+django-simple-history's bulk helpers build one historical model instance per row in
+Python (2.7 s of a 20,000-row import). Here the rows just written are copied into the
+history table with one INSERT … SELECT per chunk: the same history rows, read by the
+same admin history pages, recording exactly what the database stored.
+"""
+
+from django.db import connection
+
+CHUNK = 5000
+CREATED, CHANGED = "+", "~"
+
+
+def record_history(model, ids, *, history_type, user, reason, date):
+    """Add one history row per id of `model`, as the rows are now in the database."""
+    ids = list(ids)
+    if not ids:
+        return
+    history = model._meta.simple_history_manager_attribute
+    history_model = getattr(model, history).model
+    quote = connection.ops.quote_name
+    tracked = [f for f in history_model.tracked_fields]
+    source = ", ".join(quote(f.column) for f in tracked)
+    target = ", ".join(quote(history_model._meta.get_field(f.name).column) for f in tracked)
+    extra = ", ".join(
+        quote(history_model._meta.get_field(name).column)
+        for name in ("history_date", "history_change_reason", "history_type", "history_user")
+    )
+    stamp = connection.ops.adapt_datetimefield_value(date)
+    user_id = getattr(user, "pk", None)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {quote(history_model._meta.db_table)} ({target}, {extra}) "
+                f"SELECT {source}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
+                f"WHERE {quote(model._meta.pk.column)} IN ({placeholders})",
+                [stamp, reason, history_type, user_id, *chunk],
+            )
