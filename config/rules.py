@@ -25,3 +25,18 @@ CHANNEL_STRICT_KINDS = ("law_firm", "accounting_firm", "tax_firm")
 CITY_CODE = "320100"
 # An .xlsx is a zip: refuse one that unpacks to more than this (a zip bomb).
 IMPORT_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+
+# Party organizations (§四; 中国共产党支部工作条例 第四、六、八条; 党章 第三十条).
+# Term lengths by kind, in years: 党委 5, 党总支 and 党支部 3.
+PARTY_TERM_YEARS = {"committee": 5, "general_branch": 3, "branch": 3}
+# A joint Party organization normally covers at most this many orgs; more needs a reason.
+JOINT_PARTY_ORG_MAX_ORGS = 5
+# A branch with this many full members or more needs a branch committee (支部委员会).
+COMMITTEE_MIN_FULL_MEMBERS = 7
+
+# Members (发展党员工作细则 2014; a 2026 revision exists, so these are settings).
+MEMBER_MIN_JOIN_AGE = 18
+# 转正 normally one year after 入党 (probation 12 months, extendable by 6–12 months):
+# the accepted gap between 入党日期 and 转正日期, in days.
+FULL_MEMBERSHIP_MIN_DAYS = 330
+FULL_MEMBERSHIP_MAX_DAYS = 2 * 365 + 31

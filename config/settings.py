@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "orgs",
+    "members",
 ]
 
 MIDDLEWARE = [

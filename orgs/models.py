@@ -190,11 +190,27 @@ class User(AbstractUser):
         related_name="users",
         help_text=_("决定该用户可见的数据范围；系统管理员可留空"),
     )
+    party_org = models.ForeignKey(
+        "orgs.PartyOrganization",
+        verbose_name=_("所在党组织（书记账号）"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        help_text=_("社会组织党组织书记的账号填写本党组织，不填所属单位"),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
         ordering = ["username"]
+        constraints = [
+            # A user's scope comes from one place: a unit, or (a secretary) a Party organization.
+            models.CheckConstraint(
+                condition=Q(unit__isnull=True) | Q(party_org__isnull=True),
+                name="user_unit_or_party_org",
+            ),
+        ]
 
     def __str__(self):
         return self.get_full_name() or self.username
@@ -541,3 +557,160 @@ class OrgDocument(models.Model):
 
     def __str__(self):
         return self.title or self.original_name or self.get_kind_display()
+
+
+class Workstation(models.Model):
+    """区域党建工作站: serves a zone and can host Party organizations for its orgs (§四)."""
+
+    name = models.CharField(_("工作站名称"), max_length=100, unique=True)
+    zone = models.ForeignKey(
+        Zone, verbose_name=_("所在区域"), on_delete=models.PROTECT, related_name="workstations"
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    founded_on = models.DateField(_("成立日期"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("区域党建工作站")
+        verbose_name_plural = _("区域党建工作站")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PartyOrgQuerySet(models.QuerySet):
+    def for_scope(self, scope):
+        """Party organizations that cover at least one org of the scope (or are the user's)."""
+        if scope.sees_everything:
+            return self
+        party_org_q = scope.party_org_q()
+        covering = SocialOrg.objects.for_scope(scope).filter(party_orgs=models.OuterRef("pk"))
+        return self.filter(party_org_q | Q(models.Exists(covering)))
+
+    def active(self):
+        return self.filter(dissolved_on__isnull=True)
+
+
+class PartyOrganization(models.Model):
+    """党组织 (§四): a committee, general branch or branch covering one or more orgs."""
+
+    class Kind(models.TextChoices):
+        COMMITTEE = "committee", _("党委")
+        GENERAL_BRANCH = "general_branch", _("党总支")
+        BRANCH = "branch", _("党支部")
+
+    class Formation(models.TextChoices):
+        STANDALONE = "standalone", _("单独组建")
+        JOINT = "joint", _("联合组建")
+        WORKSTATION = "workstation", _("依托区域党建工作站")
+
+    name = models.CharField(_("党组织名称"), max_length=200, unique=True)
+    kind = models.CharField(_("组织建制"), max_length=20, choices=Kind)
+    formation = models.CharField(_("组建方式"), max_length=20, choices=Formation)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级党组织"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    is_secondary = models.BooleanField(
+        _("二级党组织"),
+        default=False,
+        help_text=_("社会组织自身党委下设的支部等；不享受书记津贴和活动经费（§五、§十）"),
+    )
+    covered_orgs = models.ManyToManyField(
+        SocialOrg, verbose_name=_("覆盖社会组织"), related_name="party_orgs", blank=True
+    )
+    over_limit_reason = models.CharField(_("联合组建超过5个单位的理由"), max_length=300, blank=True)
+    workstation = models.ForeignKey(
+        Workstation,
+        verbose_name=_("依托的区域党建工作站"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="party_orgs",
+    )
+    founded_on = models.DateField(_("成立日期"))
+    dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    term_started_on = models.DateField(
+        _("本届开始日期"), null=True, blank=True, help_text=_("留空即为成立日期")
+    )
+    approving_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("审批单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approved_party_orgs",
+    )
+    approval_number = models.CharField(_("审批文号"), max_length=100, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[covered_orgs])
+    objects = PartyOrgQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(formation="workstation") | Q(workstation__isnull=False),
+                name="party_org_workstation_formation_has_workstation",
+            ),
+            models.CheckConstraint(
+                condition=Q(dissolved_on__isnull=True)
+                | Q(dissolved_on__gte=models.F("founded_on")),
+                name="party_org_dissolved_after_founded",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_joint(self):
+        """联合党组织: formed jointly or in a workstation, covering several orgs."""
+        return self.formation != self.Formation.STANDALONE
+
+    @property
+    def term_years(self):
+        return settings.PARTY_TERM_YEARS[self.kind]
+
+    @property
+    def term_start(self):
+        return self.term_started_on or self.founded_on
+
+    def ancestors(self):
+        """Parents up the tree, nearest first (stops at a cycle rather than looping)."""
+        seen, node = set(), self.parent
+        while node is not None and node.pk not in seen:
+            seen.add(node.pk)
+            yield node
+            node = node.parent
+
+    def clean(self):
+        errors = {}
+        today = timezone.localdate()
+        for field in ("founded_on", "dissolved_on", "term_started_on"):
+            value = getattr(self, field)
+            if value and value > today:
+                errors[field] = _("{field}不能晚于今天").format(
+                    field=self._meta.get_field(field).verbose_name
+                )
+        if self.dissolved_on and self.founded_on and self.dissolved_on < self.founded_on:
+            errors["dissolved_on"] = _("撤销日期不能早于成立日期")
+        if self.term_started_on and self.founded_on and self.term_started_on < self.founded_on:
+            errors["term_started_on"] = _("本届开始日期不能早于成立日期")
+        if self.formation == self.Formation.WORKSTATION and not self.workstation_id:
+            errors["workstation"] = _("依托区域党建工作站组建的，须选择工作站")
+        if self.parent_id:
+            if self.pk and (
+                self.parent_id == self.pk or any(a.pk == self.pk for a in self.ancestors())
+            ):
+                errors["parent"] = _("上级党组织不能是本组织或其下级（组织关系不能成环）")
+        if errors:
+            raise ValidationError(errors)

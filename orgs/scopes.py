@@ -22,6 +22,7 @@ class ScopeKind(Enum):
     INDUSTRY = "industry"  # orgs of its sector in its region
     STREET = "street"  # community orgs in its street
     FALLBACK = "fallback"  # orgs with no other managing channel, in its region
+    PARTY_ORG = "party_org"  # an org's Party secretary: the orgs their Party organization covers
 
 
 _KIND_BY_UNIT = {
@@ -42,6 +43,7 @@ class Scope:
     unit_level: str | None = None
     region_id: int | None = None
     sector: str = ""
+    party_org_id: int | None = None
 
     @classmethod
     def for_user(cls, user):
@@ -50,9 +52,11 @@ class Scope:
         if user.is_superuser:
             return cls(ScopeKind.ALL)
         unit = user.unit
-        if unit is None:
-            return cls(ScopeKind.NONE)
-        return cls.for_unit(unit)
+        if unit is not None:
+            return cls.for_unit(unit)
+        if user.party_org_id:
+            return cls(ScopeKind.PARTY_ORG, party_org_id=user.party_org_id)
+        return cls(ScopeKind.NONE)
 
     @classmethod
     def for_unit(cls, unit):
@@ -92,6 +96,8 @@ class Scope:
             return Q(sector=self.sector) & self._region_q()
         if kind is ScopeKind.STREET:
             return Q(is_community=True, street_id=self.region_id)
+        if kind is ScopeKind.PARTY_ORG:
+            return Q(party_orgs__id=self.party_org_id)
         if kind is ScopeKind.FALLBACK:
             # §八 托底管理: not a strict-access professional org, no supervising unit, not a
             # community org. Issue "Coverage" replaces this with the stored managing channel.
@@ -108,10 +114,16 @@ class Scope:
         """The scope as a Q on a model whose path to SocialOrg is `prefix`."""
         return _prefixed(self._org_q(), prefix)
 
+    def party_org_q(self):
+        """Party organizations a scope holds directly, beyond those covering its orgs."""
+        if self.kind is ScopeKind.PARTY_ORG:
+            return Q(pk=self.party_org_id)
+        return Q(pk__in=[])
+
     def regions(self):
         """Districts (and their streets) this scope may pick in forms."""
         qs = Region.objects.all()
-        if self.kind in (ScopeKind.ALL, ScopeKind.SUPERVISOR):
+        if self.kind in (ScopeKind.ALL, ScopeKind.SUPERVISOR, ScopeKind.PARTY_ORG):
             return qs
         if self.kind is ScopeKind.NONE:
             return qs.none()

@@ -60,6 +60,17 @@ class ImportTemplate:
     def release_unique_values(self, updated, changed_fields):
         """Before the bulk update: free unique values that rows of the file exchange."""
 
+    def related_changed(self, instance, values):
+        """Whether the row changes related data (many-to-many, posts) of a stored record.
+
+        Look-ups must come from data loaded once in load_existing(), never per row.
+        """
+        return False
+
+    def after_write(self, written):
+        """Write related data for [(row, instance)]; `instance.import_values` holds the
+        row's cleaned values. Runs in the import's transaction, after the bulk writes."""
+
     def label(self, instance):
         return str(instance)
 

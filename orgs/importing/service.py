@@ -265,8 +265,12 @@ class _Run:
                 value = field_.get_default()
             setattr(instance, name, value)
         self.template.prepare(instance, values)
-        if action == UPDATED and all(
-            before[f.name] == f.value_from_object(instance) for f in self.compared
+        instance.import_values = values  # for the template's write hooks
+        related_changed = action == UPDATED and self.template.related_changed(instance, values)
+        if (
+            action == UPDATED
+            and not related_changed
+            and all(before[f.name] == f.value_from_object(instance) for f in self.compared)
         ):
             # Nothing to write, so nothing to validate: the row equals what is stored.
             return UNCHANGED, instance, set()
@@ -283,7 +287,7 @@ class _Run:
                     self.error(number, column, message)
             return None
         changed = {f.name for f in self.compared if before[f.name] != f.value_from_object(instance)}
-        if action == UPDATED and not changed:
+        if action == UPDATED and not changed and not related_changed:
             return UNCHANGED, instance, set()
         instance.import_changed = changed  # for the template's write hooks
         return action, instance, changed
@@ -312,6 +316,8 @@ class _Run:
                 if new:
                     model.objects.bulk_create(new, batch_size=BATCH_SIZE)
                     record_history(model, [o.pk for o in new], history_type=ADDED, **history)
+                # Related rows (covered orgs, posts) once every record has its key.
+                template.after_write(updates + creates)
                 # The same Q that guards reads guards the result: every written row must
                 # end up inside the user's scope.
                 written = creates + updates
