@@ -656,6 +656,7 @@ class PartyOrganization(models.Model):
         verbose_name = _("党组织")
         verbose_name_plural = _("党组织")
         ordering = ["name"]
+        permissions = [("import_partyorganization", _("可导入党组织名册"))]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(formation="workstation") | Q(workstation__isnull=False),
