@@ -307,11 +307,11 @@ class _Run:
                 history = {"user": self.user, "reason": reason, "date": now}
                 if changed:
                     template.release_unique_values(changed, changed_fields)
-                    model.objects.bulk_update(
-                        changed,
-                        fields=sorted(changed_fields | set(template.touched_fields)),
-                        batch_size=BATCH_SIZE,
-                    )
+                    # A row may change only related data (covered orgs, posts): then no
+                    # field is written, and bulk_update refuses an empty field list.
+                    fields = sorted(changed_fields | set(template.touched_fields))
+                    if fields:
+                        model.objects.bulk_update(changed, fields=fields, batch_size=BATCH_SIZE)
                     record_history(model, [o.pk for o in changed], history_type=CHANGED, **history)
                 if new:
                     model.objects.bulk_create(new, batch_size=BATCH_SIZE)
