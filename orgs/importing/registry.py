@@ -54,6 +54,12 @@ class ImportTemplate:
         """Problems across rows or against the database: [(row, column, message)]."""
         return []
 
+    def check_scope(self, scope, written):
+        """Problems of rows that name records outside `scope` (a covered org, a Party
+        organization): [(row, column, message)]. The written records themselves are
+        checked against in_scope_ids() by the service."""
+        return []
+
     def before_write(self, instances, now):
         """Last touches before the bulk writes (timestamps)."""
 
@@ -67,9 +73,11 @@ class ImportTemplate:
         """
         return False
 
-    def after_write(self, written):
+    def after_write(self, written, history):
         """Write related data for [(row, instance)]; `instance.import_values` holds the
-        row's cleaned values. Runs in the import's transaction, after the bulk writes."""
+        row's cleaned values. Runs in the import's transaction, after the bulk writes.
+        `history` ({"user", "reason", "date"}) is what the service stamped on the history
+        rows it wrote, for the related rows' own history."""
 
     def label(self, instance):
         return str(instance)

@@ -189,6 +189,10 @@ class _Run:
                 creates + updates, [o.pk for o in existing.values()]
             ):
                 self.error(number, column, message)
+            for number, column, message in self.template.check_scope(
+                self.scope, creates + updates
+            ):
+                self.error(number, column, message)
         if report.errors:
             return
         report.created = len(creates)
@@ -317,7 +321,7 @@ class _Run:
                     model.objects.bulk_create(new, batch_size=BATCH_SIZE)
                     record_history(model, [o.pk for o in new], history_type=ADDED, **history)
                 # Related rows (covered orgs, posts) once every record has its key.
-                template.after_write(updates + creates)
+                template.after_write(updates + creates, history)
                 # The same Q that guards reads guards the result: every written row must
                 # end up inside the user's scope.
                 written = creates + updates
