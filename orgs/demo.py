@@ -11,10 +11,13 @@ depend on the day they are generated (a rerun tomorrow must not change yesterday
 
 import csv
 import datetime
+import itertools
 import random
+from collections import Counter, defaultdict
 from decimal import Decimal
 from functools import cache
 
+from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
 
 from orgs.regions import DEMO_CITY_CODE, DEMO_STREETS_FILE, DEMO_ZONES_FILE, city_districts
@@ -789,3 +792,579 @@ def _year_record(rng, kind, registered, year):
         values["evaluation_date"] = datetime.date(year, rng.randint(3, 11), rng.randint(1, 28))
         values["party_building_score"] = Decimal(rng.randint(low * 100, 10000)) / 100
     return values
+
+
+# ---------------------------------------------------------------------------------------
+# Regional Party-building workstations (区域党建工作站)
+
+# Zones with a workstation; orgs there with one or two full members join the station's
+# joint branches (依托区域党建工作站) rather than one of their sector.
+WORKSTATION_ZONES = (
+    "新街口商圈", "徐庄软件园", "河西中央商务区", "南京金融城", "紫峰大厦",
+    "江北新区产业技术研创园", "南京软件谷", "江宁经济技术开发区",
+)  # fmt: skip
+
+
+def workstation_name(zone: str) -> str:
+    return f"{zone}区域党建工作站"
+
+
+def demo_workstation_rows() -> list[dict]:
+    """Workstations as creation data: name, zone (name), address, founded_on.
+
+    There is no import template for workstations; seed_demo creates them directly.
+    """
+    districts = {z[0]: district for district, items in demo_zones().items() for z in items}
+    rows = []
+    for zone in WORKSTATION_ZONES:
+        rng = random.Random(f"workstation:{zone}")
+        district = districts[zone]
+        road = rng.choice(ROADS[district])
+        rows.append(
+            {
+                "name": workstation_name(zone),
+                "zone": zone,
+                "address": f"{CITY}{district}{road}{rng.randint(1, 399)}号{zone}党群服务中心",
+                "founded_on": _date_between(
+                    rng, datetime.date(2016, 1, 1), datetime.date(2020, 12, 31)
+                ),
+            }
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------
+# Party organizations (党组织名册)
+
+PARTY_ORG_COLUMNS = (
+    "党组织名称", "组织建制", "组建方式", "覆盖社会组织", "上级党组织", "是否二级党组织",
+    "成立日期", "届期开始",
+)  # fmt: skip
+COMMITTEE, GENERAL_BRANCH, BRANCH = "党委", "党总支", "党支部"
+STANDALONE, JOINT, AT_WORKSTATION = "单独组建", "联合组建", "依托区域党建工作站"
+TERM_YEARS = {COMMITTEE: 5, GENERAL_BRANCH: 3, BRANCH: 3}  # settings.PARTY_TERM_YEARS
+COVERED_SEPARATOR = "；"
+
+# Size thresholds (支部工作条例; settings say "may", the demo mostly does).
+GENERAL_BRANCH_MEMBERS = 50
+COMMITTEE_MEMBERS = 100
+# Members the Party committee (or general branch) of a big org holds itself: its
+# committee; everyone else belongs to one of its secondary branches.
+TOP_COMMITTEE_SIZE = {COMMITTEE: (5, 9), GENERAL_BRANCH: (5, 7)}
+# Party earliest founding for the demo: Party building in social orgs took off in the 2000s.
+PARTY_FIRST_DAY = datetime.date(2003, 1, 1)
+
+# What joint branches of a district are called, by the sector of their orgs.
+JOINT_LABELS = {"法律服务": "律师行业", "会计": "注册会计师行业", "税务": "税务师行业"}
+JOINT_DEFAULT_LABEL = "社会组织"
+
+# The party ratio (members / staff) of an org with three or more full members, by sector.
+SECTOR_PARTY_FACTOR = {
+    "法律服务": 1.8, "会计": 1.4, "税务": 1.4, "教育": 1.2, "卫生健康": 1.2, "科技": 1.2,
+    "行业协会商会": 1.0, "社会服务": 0.8, "文化": 0.8, "体育": 0.7, "其他": 0.9,
+}  # fmt: skip
+
+
+def _chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 23 → 二十三, 105 → 一百零五, 1010 → 一千零一十 (0 < n < 10000)."""
+    digits = "零一二三四五六七八九"
+    parts, zero, started = [], False, False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // value % 10
+        if digit:
+            parts.append(("零" if zero else "") + digits[digit] + unit)
+            started, zero = True, False
+        elif started:
+            zero = True
+    text = "".join(parts)
+    return text[1:] if 10 <= n < 20 else text
+
+
+def org_key(row: dict) -> str:
+    """How the templates name an org: its USCC, or its name for a filed (备案) org."""
+    return row["统一社会信用代码"] or row["名称"]
+
+
+def demo_member_plan(row: dict, i: int, seed: int) -> tuple[int, int]:
+    """(full, probationary) members working in org i; (0, 0) for orgs that are not 正常.
+
+    About 45% of active orgs have no full member, 25% one or two, 30% three or more;
+    the bigger the staff, the likelier more members, and firms, schools, hospitals and
+    research institutes have more than clubs.
+    """
+    if row["状态"] != "正常":
+        return 0, 0
+    staff = int(row["从业人员数"])
+    if staff == 0:
+        return 0, 0
+    rng = random.Random(f"{seed}:{i}:members:plan")
+    factor = SECTOR_PARTY_FACTOR.get(row["行业领域"], 1.0)
+    if staff < 3:
+        none, few = 0.60, 1.0
+    elif staff < 10:
+        none, few = 0.56, 0.84
+    elif staff < 30:
+        none, few = 0.40, 0.68
+    elif staff < 100:
+        none, few = 0.22, 0.40
+    else:
+        none, few = 0.08, 0.16
+    # More members in sectors with a high party ratio.
+    none /= factor
+    r = rng.random()
+    if r < none:
+        return 0, 0
+    if r < few:
+        full = min(staff, 1 if rng.random() < 0.6 else 2)
+        probationary = 1 if staff > full and rng.random() < 0.12 else 0
+        return full, probationary
+    ratio = rng.lognormvariate(-2.03, 0.5) * factor
+    total = max(3, min(staff, round(staff * ratio)))
+    probationary = min(total - 3, round(total * rng.uniform(0.0, 0.17)))
+    return total - probationary, probationary
+
+
+def _founded_on(rng, earliest):
+    """A founding day on or after `earliest` (and PARTY_FIRST_DAY), not after DEMO_LAST_DAY."""
+    start = max(earliest, PARTY_FIRST_DAY)
+    if start >= DEMO_LAST_DAY:
+        return DEMO_LAST_DAY
+    gap = int(rng.expovariate(1 / 900))
+    return min(DEMO_LAST_DAY, start + datetime.timedelta(days=gap))
+
+
+def _term_start(rng, kind, founded):
+    """The current term's first day; about one in eight terms is left past its length."""
+    years = TERM_YEARS[kind]
+    terms = 0
+    while _add_years(founded, (terms + 1) * years) <= DEMO_LAST_DAY:
+        terms += 1
+    if terms and rng.random() < 0.12:
+        terms -= 1  # 换届 overdue
+    if not terms:
+        return None
+    day = _add_years(founded, terms * years) + datetime.timedelta(days=rng.randint(-20, 60))
+    return max(founded, min(day, DEMO_LAST_DAY))
+
+
+def _add_years(day, years):
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _registered(row):
+    return datetime.date.fromisoformat(row["登记日期"])
+
+
+def _party_row(name, kind, formation, covered, founded, term, parent="", secondary=False):
+    return {
+        "党组织名称": name,
+        "组织建制": kind,
+        "组建方式": formation,
+        "覆盖社会组织": COVERED_SEPARATOR.join(covered),
+        "上级党组织": parent,
+        "是否二级党组织": "是" if secondary else "否",
+        "成立日期": founded.isoformat(),
+        "届期开始": term.isoformat() if term else "",
+    }
+
+
+def _standalone_rows(org, i, seed, full, probationary, used):
+    """An org's own Party organization, and its secondary branches when it is big."""
+    rng = random.Random(f"{seed}:{i}:party")
+    total = full + probationary
+    kind = BRANCH
+    if total >= COMMITTEE_MEMBERS:
+        kind = COMMITTEE if rng.random() < 0.85 else GENERAL_BRANCH
+    elif total >= GENERAL_BRANCH_MEMBERS and rng.random() < 0.8:
+        kind = GENERAL_BRANCH
+    suffix = {COMMITTEE: "委员会", GENERAL_BRANCH: "总支部委员会", BRANCH: "支部委员会"}[kind]
+    name = _unique_party_name(f"中共{org['名称']}{suffix}", used)
+    founded = _founded_on(rng, _registered(org) + datetime.timedelta(days=60))
+    key = org_key(org)
+    rows = [_party_row(name, kind, STANDALONE, [key], founded, _term_start(rng, kind, founded))]
+    if kind != BRANCH:
+        low = 3 if kind == COMMITTEE else 2
+        high = 12 if kind == COMMITTEE else 5
+        branches = max(low, min(high, round(total / rng.uniform(22, 40))))
+        for number in range(1, branches + 1):
+            branch = _unique_party_name(
+                f"中共{org['名称']}第{_chinese_number(number)}支部委员会", used
+            )
+            branch_founded = min(
+                DEMO_LAST_DAY, founded + datetime.timedelta(days=rng.randint(0, 400))
+            )
+            term = _term_start(rng, BRANCH, branch_founded)
+            rows.append(
+                _party_row(
+                    branch, BRANCH, STANDALONE, [key], branch_founded, term, name, secondary=True
+                )
+            )
+    return rows
+
+
+def _unique_party_name(name, used):
+    if name in used:  # never for the demo's names; kept so a clash cannot break an import
+        base, number = name, 2
+        while name in used:
+            name, number = f"{base}（{number}）", number + 1
+    used.add(name)
+    return name
+
+
+def demo_party_org_rows(org_rows: list[dict], seed: int) -> list[dict]:
+    """Party organizations in the 党组织名册 columns, for the active orgs with members.
+
+    An org with three or more full members mostly has its own (单独组建) branch; with 50
+    or more members a general branch or committee with secondary branches under it. Orgs
+    with one or two are joined in 联合组建 branches of 2–5 orgs of one district and
+    sector, or in their zone's workstation (依托区域党建工作站). A few orgs with members
+    have no Party organization, and a few with three or more are still in a joint branch
+    (ready to stand alone). Parents come before their secondary branches.
+
+    Orgs are taken in row order and a joint branch closes when it reaches its size, so a
+    longer ``org_rows`` only adds rows, except that a joint branch still open at the end
+    of the shorter list may gain orgs (and a later founding day) in the longer one.
+    """
+    used: set[str] = set()
+    entries: list = []  # rows of standalone orgs, or a joint group (a dict), in order
+    open_groups: dict[tuple, dict] = {}
+    numbers: Counter = Counter()
+    stations = {row["zone"]: row["founded_on"] for row in demo_workstation_rows()}
+    for i, org in enumerate(org_rows):
+        full, probationary = demo_member_plan(org, i, seed)
+        if not full:
+            continue
+        rng = random.Random(f"{seed}:{i}:formation")
+        r = rng.random()
+        if full >= 3:
+            formation = None if r < 0.05 else JOINT if r < 0.13 else STANDALONE
+        else:
+            formation = None if r < 0.12 else JOINT
+        if formation is None:
+            continue
+        if formation == STANDALONE:
+            entries.append(_standalone_rows(org, i, seed, full, probationary, used))
+            continue
+        district = org["所属区县"]
+        if org["所在区域"] in stations:
+            bucket = ("zone", org["所在区域"])
+        else:
+            bucket = ("sector", district, org["行业领域"])
+        group = open_groups.get(bucket)
+        if group is None:
+            group_rng = random.Random(f"{seed}:{i}:group")
+            if bucket[0] == "zone":
+                label = workstation_name(bucket[1])
+                numbers[label] += 1
+                prefix = f"中共{label}"
+            else:
+                label = JOINT_LABELS.get(org["行业领域"], JOINT_DEFAULT_LABEL)
+                numbers[(district, label)] += 1
+                prefix = f"中共{CITY}{district}{label}"
+            number = numbers[label if bucket[0] == "zone" else (district, label)]
+            group = {
+                "name": _unique_party_name(
+                    f"{prefix}第{_chinese_number(number)}联合支部委员会", used
+                ),
+                "formation": AT_WORKSTATION if bucket[0] == "zone" else JOINT,
+                "station": bucket[1] if bucket[0] == "zone" else None,
+                "size": group_rng.choices((2, 3, 4, 5), weights=(30, 35, 20, 15))[0],
+                "rng": group_rng,
+                "orgs": [],
+            }
+            open_groups[bucket] = group
+            entries.append(group)
+        group["orgs"].append(org)
+        if len(group["orgs"]) >= group["size"]:
+            del open_groups[bucket]
+    rows = []
+    for entry in entries:
+        if isinstance(entry, list):
+            rows += entry
+            continue
+        rng = random.Random(f"{seed}:{entry['name']}")
+        earliest = max(_registered(org) for org in entry["orgs"]) + datetime.timedelta(days=30)
+        if entry["station"]:
+            earliest = max(earliest, stations[entry["station"]])
+        founded = _founded_on(rng, earliest)
+        rows.append(
+            _party_row(
+                entry["name"],
+                BRANCH,
+                entry["formation"],
+                [org_key(org) for org in entry["orgs"]],
+                founded,
+                _term_start(rng, BRANCH, founded),
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------
+# Members (党员名册)
+
+MEMBER_COLUMNS = (
+    "姓名", "身份证号", "民族", "学历", "联系电话", "工作单位", "社会组织职务", "党员类别",
+    "入党日期", "转正日期", "组织关系所在党组织", "组织关系所在单位", "党内职务", "是否流动党员",
+    "最近联系日期",
+)  # fmt: skip
+FULL, PROBATIONARY = "正式党员", "预备党员"
+SECRETARY, DEPUTY, COMMITTEE_MEMBER = "书记", "副书记", "委员"
+HEAD, MANAGEMENT, BACKBONE, STAFF = "负责人", "管理层", "业务骨干", "职工"
+ROLE_RANK = {HEAD: 0, MANAGEMENT: 1, BACKBONE: 2, STAFF: 3, "": 4}
+
+# 转正 one year after 入党, give or take (settings.FULL_MEMBERSHIP_MIN_DAYS is 330).
+FULL_AFTER_DAYS = (330, 400)
+FIRST_JOIN_YEAR = 1978
+OLDEST_BIRTH_YEAR = 1950
+OUTSIDE_SHARE = 0.10  # relationship held outside the system (原单位, 人才服务中心, 社区)
+FLOATING_SHARE = 0.03
+NO_COMMITTEE_SHARE = 0.15  # of branches with ≥ 7 full members: the flag has cases
+
+ETHNICITIES = (
+    ("汉族", 960), ("回族", 12), ("满族", 6), ("蒙古族", 3), ("壮族", 3), ("苗族", 3),
+    ("土家族", 3), ("彝族", 2), ("朝鲜族", 2), ("侗族", 1), ("布依族", 1), ("畲族", 1),
+    ("白族", 1), ("瑶族", 1), ("藏族", 1),
+)  # fmt: skip
+ETHNICITY_NAMES = tuple(name for name, _weight in ETHNICITIES)
+ETHNICITY_CUM_WEIGHTS = tuple(itertools.accumulate(weight for _name, weight in ETHNICITIES))
+EDUCATIONS = ("研究生", "大学本科", "大学专科", "中专", "高中", "初中及以下")
+EDUCATION_WEIGHTS = (10, 44, 27, 7, 8, 4)
+# Professional firms, schools, hospitals and research institutes employ graduates.
+GRADUATE_SECTORS = frozenset({"法律服务", "会计", "税务", "教育", "卫生健康", "科技"})
+GRADUATE_EDUCATION_WEIGHTS = (34, 56, 8, 1, 1, 0)
+PHONE_PREFIXES = (
+    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
+    "153", "155", "156", "157", "158", "159", "173", "177", "180", "181", "182", "183",
+    "185", "186", "187", "188", "189", "199",
+)  # fmt: skip
+UNIVERSITIES = (
+    "南京大学", "东南大学", "南京师范大学", "河海大学", "南京航空航天大学", "南京理工大学",
+    "南京农业大学", "南京医科大学", "南京中医药大学", "南京财经大学", "南京工业大学",
+)  # fmt: skip
+# Birthplaces of members from outside the city: provinces around Jiangsu and beyond.
+OTHER_PROVINCES = ("34", "33", "37", "41", "36", "42", "43", "51", "13", "23", "61", "45")
+
+
+@cache
+def _birth_areas() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """County-level codes (GB/T 2260 snapshot): Nanjing, the rest of Jiangsu, elsewhere."""
+    from orgs.regions import snapshot
+
+    nanjing = tuple(code for code, _name in demo_districts())
+    districts = [d.code for d in snapshot().values() if d.level == "district"]
+    jiangsu = tuple(c for c in districts if c.startswith("32") and not c.startswith("3201"))
+    other = tuple(c for c in districts if c[:2] in OTHER_PROVINCES)
+    return nanjing, jiangsu, other
+
+
+@cache
+def _other_cities() -> tuple[str, ...]:
+    from orgs.regions import snapshot
+
+    return tuple(
+        d.name for d in snapshot().values() if d.level == "city" and d.code[:2] in OTHER_PROVINCES
+    )
+
+
+def _id_number(rng, birth, used):
+    """A GB 11643 number for `birth`, unique among `used` (which it joins)."""
+    nanjing, jiangsu, other = _birth_areas()
+    r = rng.random()
+    areas = nanjing if r < 0.5 else jiangsu if r < 0.75 else other
+    area = rng.choice(areas)
+    stem = f"{area}{birth:%Y%m%d}"
+    while True:
+        body = f"{stem}{rng.randint(0, 999):03d}"
+        number = body + stdnum_ric.calc_check_digit(body + "0")
+        if number not in used:
+            used.add(number)
+            return number
+
+
+def _join_dates(rng, full, as_of):
+    """(birth, joined, full member day or None): at least 18 at joining, 转正 a year later."""
+    if not full:
+        joined = as_of - datetime.timedelta(days=rng.randint(0, 364))
+        age = 18 + min(int(rng.expovariate(1 / 8)), 30)
+        birth = _add_years(joined, -age) - datetime.timedelta(days=rng.randint(0, 364))
+        return birth, joined, None
+    latest = DEMO_LAST_DAY - datetime.timedelta(days=FULL_AFTER_DAYS[1])
+    years, cum_weights = _join_years()
+    while True:
+        year = rng.choices(years, cum_weights=cum_weights)[0]
+        joined = _date_between(
+            rng, datetime.date(year, 1, 1), min(datetime.date(year, 12, 31), latest)
+        )
+        # Most join young (students at university), some later at work.
+        age = 18 + min(int(rng.expovariate(1 / 6)), 32)
+        birth = _add_years(joined, -age) - datetime.timedelta(days=rng.randint(0, 364))
+        if birth.year >= OLDEST_BIRTH_YEAR:
+            break
+    full_on = joined + datetime.timedelta(days=rng.randint(*FULL_AFTER_DAYS))
+    return birth, joined, full_on
+
+
+@cache
+def _join_years():
+    """Years a full member may have joined in, and their cumulative weights: more recent
+    years weigh more (the members of social orgs are mostly young)."""
+    latest = DEMO_LAST_DAY - datetime.timedelta(days=FULL_AFTER_DAYS[1])
+    years = tuple(range(FIRST_JOIN_YEAR, latest.year + 1))
+    return years, tuple(itertools.accumulate(y - FIRST_JOIN_YEAR + 4 for y in years))
+
+
+def _outside_holder(rng, org):
+    r = rng.random()
+    if r < 0.35:
+        district = org["所属区县"] if rng.random() < 0.5 else rng.choice(list(demo_streets()))
+        street = rng.choice(demo_streets()[district])
+        return f"中共{CITY}{district}{street}{rng.choice(COMMUNITIES)}社区委员会"
+    if r < 0.55:
+        return rng.choice(("中共南京市人才服务中心委员会", "中共江苏省人才流动服务中心委员会"))
+    if r < 0.7:
+        return f"中共{rng.choice(_other_cities())}人才服务中心委员会"
+    if r < 0.8:
+        return f"中共{rng.choice(UNIVERSITIES)}委员会"
+    return f"中共江苏{rng.choice(BRANDS)}集团有限公司委员会"
+
+
+def _role(rng, first, head_taken):
+    if first and not head_taken and rng.random() < 0.45:
+        return HEAD
+    r = rng.random()
+    if r < 0.16:
+        return MANAGEMENT
+    if r < 0.50:
+        return BACKBONE
+    if r < 0.95:
+        return STAFF
+    return ""
+
+
+def _last_contact(rng, joined, as_of):
+    r = rng.random()
+    if r < 0.94:
+        day = as_of - datetime.timedelta(days=rng.randint(0, 150))
+    elif r < 0.97:
+        day = as_of - datetime.timedelta(days=rng.randint(190, 540))  # out of touch
+    else:
+        return ""
+    return max(day, joined).isoformat()
+
+
+def _member_row(rng, org, full, holder, role, as_of, used_ids):
+    birth, joined, full_on = _join_dates(rng, full, as_of)
+    name = org["法定代表人"] if role == HEAD and rng.random() < 0.7 else _person(rng)
+    graduate = org["行业领域"] in GRADUATE_SECTORS
+    education = rng.choices(
+        EDUCATIONS, weights=GRADUATE_EDUCATION_WEIGHTS if graduate else EDUCATION_WEIGHTS
+    )[0]
+    return {
+        "姓名": name,
+        "身份证号": _id_number(rng, birth, used_ids),
+        "民族": rng.choices(ETHNICITY_NAMES, cum_weights=ETHNICITY_CUM_WEIGHTS)[0],
+        "学历": education,
+        "联系电话": rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}",
+        "工作单位": org_key(org),
+        "社会组织职务": role,
+        "党员类别": FULL if full else PROBATIONARY,
+        "入党日期": joined.isoformat(),
+        "转正日期": full_on.isoformat() if full_on else "",
+        "组织关系所在党组织": holder,
+        "组织关系所在单位": "" if holder else _outside_holder(rng, org),
+        "党内职务": "",
+        "是否流动党员": "是" if rng.random() < FLOATING_SHARE else "否",
+        "最近联系日期": _last_contact(rng, joined, as_of),
+    }
+
+
+def demo_member_rows(
+    org_rows: list[dict], party_org_rows: list[dict], seed: int, as_of=DEMO_LAST_DAY
+) -> list[dict]:
+    """Members in the 党员名册 columns: demo_member_plan's numbers for each org.
+
+    Most members' relationship is held by the Party organization covering their org (in
+    a big org: the committee members by the committee, the others by its secondary
+    branches); about 10%, and everyone in an org without one, are held outside. Every
+    Party organization gets exactly one 书记 from the members it holds (for a joint
+    branch, from its first org), and a committee (副书记, 委员) when it holds 7 or more
+    full members, except some on purpose. ID numbers are unique across all rows.
+
+    ``as_of`` anchors what must be recent whenever the demo is loaded: probationary
+    members joined within the year before it, and most were contacted in the 5 months
+    before it. Everything else is on or before DEMO_LAST_DAY.
+    """
+    covering = defaultdict(list)
+    for party in party_org_rows:
+        for key in party["覆盖社会组织"].split(COVERED_SEPARATOR):
+            covering[key].append(party)
+    rows: list[dict] = []
+    full_of: list[bool] = []  # by row
+    held: dict[str, list[int]] = defaultdict(list)  # Party organization → its rows
+    used_ids: set[str] = set()
+    for i, org in enumerate(org_rows):
+        full, probationary = demo_member_plan(org, i, seed)
+        if not full + probationary:
+            continue
+        rng = random.Random(f"{seed}:{i}:members")
+        parties = covering.get(org_key(org), [])
+        top = next((p for p in parties if not p["上级党组织"]), None)
+        branches = [
+            p["党组织名称"] for p in parties if top and p["上级党组织"] == top["党组织名称"]
+        ]
+        # Who must be held inside: the secretary (first member); in a big org the
+        # committee and one secretary per secondary branch.
+        committee = rng.randint(*TOP_COMMITTEE_SIZE[top["组织建制"]]) if branches else 0
+        forced = committee + len(branches) if branches else 1 if top else 0
+        inside = 0
+        head_taken = False
+        for k in range(full + probationary):
+            is_full = k < full
+            holder = ""
+            if top and (k < forced or rng.random() >= OUTSIDE_SHARE):
+                if not branches or inside < committee:
+                    holder = top["党组织名称"]
+                else:
+                    holder = branches[(inside - committee) % len(branches)]
+                inside += 1
+            role = _role(rng, k == 0, head_taken)
+            head_taken = head_taken or role == HEAD
+            held[holder].append(len(rows))
+            full_of.append(is_full)
+            rows.append(_member_row(rng, org, is_full, holder, role, as_of, used_ids))
+    held.pop("", None)
+    for party in party_org_rows:
+        _assign_posts(party, held.get(party["党组织名称"], []), rows, full_of, seed)
+    return rows
+
+
+def _assign_posts(party, members, rows, full_of, seed):
+    """One 书记; a committee when ≥ 7 full members (a big org's top: always)."""
+    full = [m for m in members if full_of[m]]
+    if not full:
+        return
+    rng = random.Random(f"{seed}:{party['党组织名称']}:posts")
+    first_org = party["覆盖社会组织"].split(COVERED_SEPARATOR)[0]
+    candidates = [m for m in full if rows[m]["工作单位"] == first_org] or full
+    if rng.random() < 0.6:
+        secretary = min(candidates, key=lambda m: ROLE_RANK[rows[m]["社会组织职务"]])
+    else:
+        secretary = candidates[0]
+    rows[secretary]["党内职务"] = SECRETARY
+    others = [m for m in full if m != secretary]
+    kind = party["组织建制"]
+    if kind in TOP_COMMITTEE_SIZE and party["是否二级党组织"] == "否" and len(others) >= 4:
+        size = len(others) + 1  # a big org's committee holds exactly its committee members
+        deputies = rng.randint(1, 2) if kind == COMMITTEE else 1
+    elif len(full) >= 7 and rng.random() >= NO_COMMITTEE_SHARE:
+        size = rng.randint(3, 5)
+        deputies = 1 if rng.random() < 0.5 else 0
+    else:
+        return
+    chosen = rng.sample(others, size - 1)
+    for k, m in enumerate(chosen):
+        rows[m]["党内职务"] = DEPUTY if k < deputies else COMMITTEE_MEMBER

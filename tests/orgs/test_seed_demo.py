@@ -8,12 +8,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
+from stdnum.cn import ric as stdnum_ric
 
-from orgs import demo
+from orgs import demo, rules
 from orgs.models import OrgYearRecord, Region, SocialOrg, Unit, User
 from orgs.resources import SocialOrgResource, UnitResource
 from orgs.scopes import Scope
-from orgs.validators import uscc_problem
+from orgs.validators import id_number_birth_date, id_number_problem, uscc_problem
 
 N = 120
 MIX_N = 3000  # enough rows for the shares to be stable; the generators take ~0.1 s
@@ -168,6 +169,286 @@ def test_unit_rows_cover_every_role_and_street():
     assert by_name["国家税务总局南京市税务局"]["级别"] == "市级"
     assert by_name["中共南京市律师行业委员会"]["管理行业"] == "法律服务"
     assert by_name["中共南京市玄武区新街口街道工作委员会"]["所属街道"] == "新街口街道"
+
+
+# ---------------------------------------------------------------------------------------
+# Party organizations and members
+# ---------------------------------------------------------------------------------------
+
+PARTY_N = 150  # small data for exact checks; the shares use MIX_N
+
+
+@pytest.fixture(scope="module")
+def small_city():
+    orgs = demo.demo_org_rows(PARTY_N, 1)
+    party_orgs = demo.demo_party_org_rows(orgs, 1)
+    return orgs, party_orgs, demo.demo_member_rows(orgs, party_orgs, 1)
+
+
+@pytest.fixture(scope="module")
+def mix_city(mix_rows):
+    party_orgs = demo.demo_party_org_rows(mix_rows, 1)
+    return mix_rows, party_orgs, demo.demo_member_rows(mix_rows, party_orgs, 1)
+
+
+def _split(cell):
+    return cell.split(demo.COVERED_SEPARATOR)
+
+
+def _date(cell):
+    return datetime.date.fromisoformat(cell)
+
+
+def test_party_org_and_member_rows_are_deterministic(small_city):
+    orgs, party_orgs, members = small_city
+    again = demo.demo_party_org_rows(orgs, 1)
+    assert again == party_orgs
+    assert demo.demo_member_rows(orgs, again, 1) == members
+    other_orgs = demo.demo_org_rows(PARTY_N, 2)
+    other = demo.demo_member_rows(other_orgs, demo.demo_party_org_rows(other_orgs, 2), 2)
+    assert {m["身份证号"] for m in other}.isdisjoint(m["身份证号"] for m in members)
+
+
+def test_more_orgs_only_add_party_orgs_and_members(small_city):
+    orgs, party_orgs, members = small_city
+    short_orgs = orgs[:90]
+    short_party = demo.demo_party_org_rows(short_orgs, 1)
+    short_members = demo.demo_member_rows(short_orgs, short_party, 1)
+    by_name = {row["党组织名称"]: row for row in party_orgs}
+    grown = set()
+    for row in short_party:
+        longer = by_name[row["党组织名称"]]
+        if row["组建方式"] == demo.STANDALONE:
+            assert row == longer
+        elif row != longer:
+            # A joint branch still open at the end of the shorter list may gain orgs.
+            assert _split(longer["覆盖社会组织"])[: len(_split(row["覆盖社会组织"]))] == _split(
+                row["覆盖社会组织"]
+            )
+            grown.add(row["党组织名称"])
+    short_names = [r["党组织名称"] for r in short_party]
+    assert short_names == [r["党组织名称"] for r in party_orgs if r["党组织名称"] in short_names]
+    assert len(short_members) < len(members)
+    for short, longer in zip(short_members, members, strict=False):
+        if short["组织关系所在党组织"] in grown:
+            short, longer = short | {"党内职务": ""}, longer | {"党内职务": ""}
+        assert short == longer
+
+
+def test_rows_have_exactly_the_published_columns(mix_city):
+    _orgs, party_orgs, members = mix_city
+    assert demo.PARTY_ORG_COLUMNS == (
+        "党组织名称", "组织建制", "组建方式", "覆盖社会组织", "上级党组织", "是否二级党组织",
+        "成立日期", "届期开始",
+    )  # fmt: skip
+    assert set(demo.MEMBER_COLUMNS) == {
+        "姓名", "身份证号", "民族", "学历", "联系电话", "工作单位", "社会组织职务", "党员类别",
+        "入党日期", "转正日期", "组织关系所在党组织", "组织关系所在单位", "党内职务",
+        "是否流动党员", "最近联系日期",
+    }  # fmt: skip
+    assert all(tuple(row) == demo.PARTY_ORG_COLUMNS for row in party_orgs)
+    assert all(tuple(row) == demo.MEMBER_COLUMNS for row in members)
+    assert {r["组织建制"] for r in party_orgs} == {"党委", "党总支", "党支部"}
+    assert {r["组建方式"] for r in party_orgs} == {"单独组建", "联合组建", "依托区域党建工作站"}
+    assert {r["是否二级党组织"] for r in party_orgs} == {"是", "否"}
+    assert {m["党员类别"] for m in members} == {"正式党员", "预备党员"}
+    assert {m["社会组织职务"] for m in members} == {"负责人", "管理层", "业务骨干", "职工", ""}
+    assert {m["党内职务"] for m in members} == {"书记", "副书记", "委员", ""}
+    assert {m["是否流动党员"] for m in members} == {"是", "否"}
+
+
+def test_every_covered_org_exists_and_is_active(mix_city):
+    orgs, party_orgs, _members = mix_city
+    by_key = {demo.org_key(row): row for row in orgs}
+    names = set()
+    for row in party_orgs:
+        covered = _split(row["覆盖社会组织"])
+        assert len(covered) == len(set(covered))
+        founded = _date(row["成立日期"])
+        assert founded <= demo.DEMO_LAST_DAY
+        for key in covered:
+            org = by_key[key]
+            assert org["状态"] == "正常"
+            assert _registered(org) <= founded, (row["党组织名称"], key)
+        if row["组建方式"] == demo.STANDALONE:
+            assert len(covered) == 1
+        else:
+            assert row["组织建制"] == "党支部" and 1 <= len(covered) <= 5
+            assert len({by_key[key]["所属区县"] for key in covered}) == 1
+        if row["组建方式"] == demo.AT_WORKSTATION:
+            assert {by_key[key]["所在区域"] for key in covered} <= set(demo.WORKSTATION_ZONES)
+        if row["届期开始"]:
+            assert founded <= _date(row["届期开始"]) <= demo.DEMO_LAST_DAY
+        if row["上级党组织"]:
+            parent = next(p for p in party_orgs if p["党组织名称"] == row["上级党组织"])
+            assert row["上级党组织"] in names  # parents come first
+            assert parent["组织建制"] in ("党委", "党总支")
+            assert row["是否二级党组织"] == "是" and row["覆盖社会组织"] == parent["覆盖社会组织"]
+        names.add(row["党组织名称"])
+    assert len(names) == len(party_orgs)
+    # Joint branches fill up in row order; only the last of a district and sector (or a
+    # workstation), still open when the list ends, may cover fewer than two orgs.
+    buckets = {}
+    for row in party_orgs:
+        if row["组建方式"] != demo.STANDALONE:
+            first = by_key[_split(row["覆盖社会组织"])[0]]
+            if row["组建方式"] == demo.AT_WORKSTATION:
+                bucket = first["所在区域"]
+            else:
+                bucket = (first["所属区县"], first["行业领域"])
+            buckets.setdefault(bucket, []).append(len(_split(row["覆盖社会组织"])))
+    assert all(min(sizes[:-1], default=2) >= 2 for sizes in buckets.values())
+
+
+def _registered(org):
+    return _date(org["登记日期"])
+
+
+def test_id_numbers_are_valid_unique_and_fit_the_dates(mix_city):
+    orgs, _party_orgs, members = mix_city
+    numbers = [m["身份证号"] for m in members]
+    assert len(numbers) == len(set(numbers))
+    nanjing = {code for code, _name in demo.demo_districts()}
+    assert 0.3 < sum(n[:6] in nanjing for n in numbers) / len(numbers) < 0.7
+    as_of = demo.DEMO_LAST_DAY
+    for m in members:
+        number = m["身份证号"]
+        assert id_number_problem(number) is None, number
+        assert number[17] == stdnum_ric.calc_check_digit(number)
+        birth = id_number_birth_date(number)
+        joined = _date(m["入党日期"])
+        assert rules.age_on(birth, joined) >= 18, number
+        assert birth.year >= 1940 and joined <= as_of
+        if m["党员类别"] == "正式党员":
+            gap = (_date(m["转正日期"]) - joined).days
+            assert 330 <= gap <= 400 and _date(m["转正日期"]) <= as_of
+        else:
+            assert m["转正日期"] == "" and (as_of - joined).days < 365
+        if m["最近联系日期"]:
+            assert joined <= _date(m["最近联系日期"]) <= as_of
+        assert (m["组织关系所在党组织"] == "") != (m["组织关系所在单位"] == "")
+        assert len(m["联系电话"]) == 11 and m["联系电话"].isdigit()
+
+
+def test_recent_dates_follow_as_of(small_city):
+    orgs, party_orgs, members = small_city
+    as_of = datetime.date(2026, 6, 30)
+    later = demo.demo_member_rows(orgs, party_orgs, 1, as_of=as_of)
+    for before, after in zip(members, later, strict=True):
+        assert before["身份证号"][:6] == after["身份证号"][:6]
+        if after["党员类别"] == "预备党员":
+            assert 0 <= (as_of - _date(after["入党日期"])).days < 365
+        else:
+            assert after["入党日期"] == before["入党日期"]
+    contacted = [_date(m["最近联系日期"]) for m in later if m["最近联系日期"]]
+    assert max(contacted) <= as_of
+    assert sum(d > demo.DEMO_LAST_DAY for d in contacted) > 0.5 * len(contacted)
+
+
+def test_one_secretary_per_party_org_held_there(mix_city):
+    _orgs, party_orgs, members = mix_city
+    posts = {}
+    full = Counter()
+    for m in members:
+        holder = m["组织关系所在党组织"]
+        if m["党内职务"]:
+            assert holder, m  # a post needs the relationship held in the system
+            posts.setdefault(holder, Counter())[m["党内职务"]] += 1
+            if m["党内职务"] == "书记":
+                assert m["党员类别"] == "正式党员"
+        if holder and m["党员类别"] == "正式党员":
+            full[holder] += 1
+    names = [row["党组织名称"] for row in party_orgs]
+    assert set(posts) == set(names)
+    assert all(posts[name]["书记"] == 1 for name in names)
+    by_name = {row["党组织名称"]: row for row in party_orgs}
+    with_committee = [n for n in names if posts[n]["委员"] or posts[n]["副书记"]]
+    assert all(full[n] >= 7 or by_name[n]["组织建制"] != "党支部" for n in with_committee), (
+        "a committee only where there are 7 full members (or a big org's top)"
+    )
+    big_branches = [n for n in names if full[n] >= 7 and by_name[n]["组织建制"] == "党支部"]
+    without = [n for n in big_branches if n not in with_committee]
+    # ≥ 7 full members and no committee is a flagged case the demo must show.
+    assert 0.05 < len(without) / len(big_branches) < 0.3
+    tops = [n for n in names if by_name[n]["组织建制"] != "党支部"]
+    assert tops and all(posts[n]["副书记"] >= 1 for n in tops)
+
+
+def test_members_work_in_active_orgs_within_their_staff(mix_city):
+    orgs, party_orgs, members = mix_city
+    by_key = {demo.org_key(row): row for row in orgs}
+    working = Counter(m["工作单位"] for m in members)
+    for key, count in working.items():
+        org = by_key[key]
+        assert org["状态"] == "正常" and count <= int(org["从业人员数"])
+    covering = {}
+    for row in party_orgs:
+        for key in _split(row["覆盖社会组织"]):
+            covering.setdefault(key, set()).add(row["党组织名称"])
+    for m in members:
+        if m["组织关系所在党组织"]:
+            assert m["组织关系所在党组织"] in covering[m["工作单位"]]
+    heads = Counter(m["工作单位"] for m in members if m["社会组织职务"] == "负责人")
+    assert max(heads.values()) == 1
+
+
+def test_member_shares_are_realistic(mix_city):
+    orgs, party_orgs, members = mix_city
+    active = [row for row in orgs if row["状态"] == "正常"]
+    full = Counter(m["工作单位"] for m in members if m["党员类别"] == "正式党员")
+    counts = [full[demo.org_key(row)] for row in active]
+    none = sum(c == 0 for c in counts) / len(active)
+    few = sum(1 <= c <= 2 for c in counts) / len(active)
+    many = sum(c >= 3 for c in counts) / len(active)
+    assert 0.38 < none < 0.52 and 0.18 < few < 0.32 and 0.24 < many < 0.38
+    assert 6.0 < len(members) / len(orgs) < 9.0  # 20,000 orgs give about 150,000
+    probationary = sum(m["党员类别"] == "预备党员" for m in members) / len(members)
+    assert 0.05 < probationary < 0.11
+    outside = sum(not m["组织关系所在党组织"] for m in members) / len(members)
+    assert 0.08 < outside < 0.2
+    floating = sum(m["是否流动党员"] == "是" for m in members) / len(members)
+    assert 0.015 < floating < 0.05
+    contacted = sum(bool(m["最近联系日期"]) for m in members) / len(members)
+    assert contacted > 0.9
+    han = sum(m["民族"] == "汉族" for m in members) / len(members)
+    assert 0.9 < han < 0.99
+    # ≥ 3 full members: mostly their own Party organization; 1–2: mostly a joint one.
+    standalone = {
+        _split(r["覆盖社会组织"])[0] for r in party_orgs if r["组建方式"] == demo.STANDALONE
+    }
+    joint = {
+        key
+        for r in party_orgs
+        if r["组建方式"] != demo.STANDALONE
+        for key in _split(r["覆盖社会组织"])
+    }
+    many_keys = [demo.org_key(r) for r, c in zip(active, counts, strict=True) if c >= 3]
+    few_keys = [demo.org_key(r) for r, c in zip(active, counts, strict=True) if 1 <= c <= 2]
+    assert sum(k in standalone for k in many_keys) / len(many_keys) > 0.8
+    assert 0.02 < sum(k in joint for k in many_keys) / len(many_keys) < 0.15  # ready to stand alone
+    assert sum(k in joint for k in few_keys) / len(few_keys) > 0.8
+    assert not standalone & set(few_keys)
+    stations = [r for r in party_orgs if r["组建方式"] == demo.AT_WORKSTATION]
+    assert len(stations) >= 3
+
+
+def test_workstations_are_in_demo_zones():
+    zones = {z[0]: district for district, items in demo.demo_zones().items() for z in items}
+    rows = demo.demo_workstation_rows()
+    assert rows == demo.demo_workstation_rows()
+    assert 3 <= len(rows) <= len(zones)
+    assert len({row["name"] for row in rows}) == len(rows)
+    for row in rows:
+        assert row["zone"] in zones and zones[row["zone"]] in row["address"]
+        assert row["founded_on"] <= demo.DEMO_LAST_DAY
+
+
+def test_chinese_ordinals():
+    numbers = (1, 10, 11, 20, 23, 100, 105, 110, 999, 1010)
+    assert [demo._chinese_number(n) for n in numbers] == [
+        "一", "十", "十一", "二十", "二十三", "一百", "一百零五", "一百一十", "九百九十九",
+        "一千零一十",
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------
