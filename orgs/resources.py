@@ -1,16 +1,25 @@
-"""Import-export resources for the published templates 单位名册 and 社会组织名册.
+"""Import-export resources for the published templates 单位名册, 社会组织名册 and 党组织名册.
 
 Column headers are the public contract of templates.md. The resources work through
 django-import-export's own path too (the benchmark compares against it); the import
 service (orgs.importing.service) drives them in bulk.
 """
 
+import difflib
+import re
+from typing import NamedTuple
+
+from django.apps import apps
 from django.conf import settings
+from django.db import connection
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import resources
 from import_export.fields import Field
+from import_export.widgets import Widget
 
+from orgs import rules
 from orgs.importing.registry import ImportTemplate, register
 from orgs.importing.widgets import (
     ChoiceWidget,
@@ -21,8 +30,18 @@ from orgs.importing.widgets import (
     StreetWidget,
     TextWidget,
     YesNoWidget,
+    clean_text,
 )
-from orgs.models import Region, Sector, SocialOrg, Unit, Zone
+from orgs.models import (
+    PartyOrganization,
+    Region,
+    Sector,
+    SocialOrg,
+    Unit,
+    Workstation,
+    Zone,
+)
+from orgs.validators import normalize_code, uscc_problem
 
 # Chunk for `__in` look-ups, well below SQLite's and PostgreSQL's parameter limits.
 CHUNK = 5000
@@ -319,3 +338,514 @@ class SocialOrgTemplate(ImportTemplate):
 
 register(UnitTemplate())
 register(SocialOrgTemplate())
+
+
+# ---------------------------------------------------------------------------------------
+# 党组织名册 (party_orgs)
+# ---------------------------------------------------------------------------------------
+
+# The separators of a list cell such as 覆盖社会组织: full-width and ASCII semicolons.
+LIST_SEPARATORS = re.compile(r"[；;]")
+# Closest-name suggestions scan every name (0.2 s over 20,000 orgs): an import suggests
+# names for this many different unknown values, then only says what was not found.
+SUGGESTION_LIMIT = 20
+
+
+class OrgRef(NamedTuple):
+    """A social org as the member and Party-organization templates need it."""
+
+    pk: int
+    uscc: str | None
+    name: str
+    zone_id: int | None
+
+    @property
+    def label(self):
+        return f"{self.name}（{self.uscc}）" if self.uscc else self.name
+
+
+def _looks_like_code(text):
+    """A USCC typed with a mistake still reads as a code, not as the name of an org."""
+    return len(text) >= 15 and text.isascii() and text.isalnum()
+
+
+class OrgCatalog:
+    """Every social org as (pk, USCC, name, zone), read in one query on first use.
+
+    Orgs are named by USCC, or by name for 备案 orgs that have none (templates.md); an
+    active org wins over a deregistered one of the same name.
+    """
+
+    def __init__(self):
+        self._by_code = None
+        self._suggested = {}
+
+    def _load(self):
+        if self._by_code is not None:
+            return
+        self._by_code, self._by_name, self._by_pk = {}, {}, {}
+        rows = SocialOrg.objects.order_by("-status").values_list("pk", "uscc", "name", "zone_id")
+        for pk, code, name, zone_id in rows:
+            ref = OrgRef(pk, code, name, zone_id)
+            self._by_pk[pk] = ref
+            if code:
+                self._by_code[code] = ref
+            self._by_name.setdefault(name, []).append(ref)
+
+    def get(self, pk):
+        self._load()
+        return self._by_pk.get(pk)
+
+    def resolve(self, text):
+        """The org named by `text` (a USCC, or a 备案 org's name); ValueError if none."""
+        self._load()
+        code = normalize_code(text)
+        if _looks_like_code(code):
+            ref = self._by_code.get(code)
+            if ref is not None:
+                return ref
+            problem = uscc_problem(code)
+            if problem:
+                raise ValueError(_("“{value}”：{problem}").format(value=text, problem=problem))
+            raise ValueError(_("未找到统一社会信用代码为“{code}”的社会组织").format(code=code))
+        named = self._by_name.get(text, [])
+        filed = [ref for ref in named if not ref.uscc]
+        if filed:
+            return filed[-1]  # the active one when there are several
+        if named:
+            raise ValueError(
+                _("“{name}”有统一社会信用代码，请填写代码{code}").format(
+                    name=text, code=named[-1].uscc
+                )
+            )
+        message = _("未找到“{value}”").format(value=text)
+        close = self._closest(text)
+        if close:
+            message += _("，最接近的有：{names}").format(names="、".join(close))
+        raise ValueError(message)
+
+    def _closest(self, text):
+        if text not in self._suggested:
+            if len(self._suggested) >= SUGGESTION_LIMIT:
+                return []
+            self._suggested[text] = difflib.get_close_matches(
+                text, list(self._by_name), n=3, cutoff=0.4
+            )
+        return self._suggested[text]
+
+
+class OrgWidget(Widget):
+    """One social org by USCC (or a 备案 org's name), as a model instance."""
+
+    def __init__(self, catalog=None, **kwargs):
+        super().__init__(**kwargs)
+        self.catalog = catalog or OrgCatalog()
+        self._instances = {}
+
+    def clean(self, value, row=None, **kwargs):
+        text = clean_text(value)
+        if not text:
+            return None
+        ref = self.catalog.resolve(text)
+        if ref.pk not in self._instances:
+            self._instances[ref.pk] = SocialOrg(
+                pk=ref.pk, uscc=ref.uscc, name=ref.name, zone_id=ref.zone_id
+            )
+        return self._instances[ref.pk]
+
+    def render(self, value, obj=None, **kwargs):
+        return (value.uscc or value.name) if value else ""
+
+
+class CoveredOrgs(tuple):
+    """The orgs of one 覆盖社会组织 cell, in file order, with the run's catalogs."""
+
+    def __new__(cls, refs, catalog):
+        self = super().__new__(cls, refs)
+        self.catalog = catalog
+        return self
+
+    @property
+    def pks(self):
+        return {ref.pk for ref in self}
+
+
+class PartyOrgCatalog:
+    """Party organizations, workstations and zones, read once per import on first use."""
+
+    def __init__(self):
+        self.orgs = OrgCatalog()
+        self._loaded = False
+
+    def load(self):
+        if self._loaded:
+            return self
+        self.by_name = {}  # name -> (pk, parent_id, workstation_id, over_limit_reason)
+        self.name_of = {}
+        fields = ("pk", "name", "parent_id", "workstation_id", "over_limit_reason")
+        for pk, name, parent_id, station_id, reason in PartyOrganization.objects.values_list(
+            *fields
+        ):
+            self.by_name[name] = (pk, parent_id, station_id, reason)
+            self.name_of[pk] = name
+        self.stations = {}  # zone_id -> [(pk, name)]
+        for pk, name, zone_id in sorted(
+            Workstation.objects.values_list("pk", "name", "zone_id"), key=lambda s: s[1]
+        ):
+            self.stations.setdefault(zone_id, []).append((pk, name))
+        self.zone_names = dict(Zone.objects.values_list("pk", "name"))
+        self._stubs = {}
+        self._loaded = True
+        return self
+
+    def party_org_pk(self, name):
+        found = self.load().by_name.get(name)
+        return found[0] if found else None
+
+    def stub(self, pk):
+        """A stand-in parent: its own parent is left empty, so the model's cycle check
+        walks one step without queries (the import checks the whole tree itself)."""
+        if pk not in self._stubs:
+            self._stubs[pk] = PartyOrganization(pk=pk, name=self.name_of[pk])
+        return self._stubs[pk]
+
+    def parent_names(self):
+        """{name: parent name} as stored."""
+        self.load()
+        return {
+            name: self.name_of.get(parent_id)
+            for name, (_pk, parent_id, _station, _reason) in self.by_name.items()
+        }
+
+    def over_limit_reason(self, name):
+        found = self.load().by_name.get(name)
+        return found[3] if found else ""
+
+    def workstation_for(self, covered, name):
+        """(workstation pk, None) for a 依托区域党建工作站 organization, or (None, why not).
+
+        The template has no workstation column: the covered orgs' zone decides, keeping a
+        stored workstation of that zone, else the zone's only one.
+        """
+        self.load()
+        no_zone = [ref.name for ref in covered if ref.zone_id is None]
+        if no_zone:
+            return None, _(
+                "依托区域党建工作站组建的，所覆盖的社会组织须登记所在区域，“{names}”未登记"
+            ).format(names="”“".join(no_zone))
+        zones = sorted({ref.zone_id for ref in covered})
+        if len(zones) > 1:
+            return None, _(
+                "依托区域党建工作站组建的，所覆盖的社会组织须在同一区域，现分属：{zones}"
+            ).format(zones="、".join(self.zone_names[z] for z in zones))
+        zone = zones[0]
+        stations = self.stations.get(zone, [])
+        stored = self.by_name.get(name)
+        if stored and stored[2] in {pk for pk, _name in stations}:
+            return stored[2], None
+        if len(stations) == 1:
+            return stations[0][0], None
+        if not stations:
+            return None, _("区域“{zone}”还没有区域党建工作站，请先在管理后台登记").format(
+                zone=self.zone_names[zone]
+            )
+        return None, _(
+            "区域“{zone}”有{n}个区域党建工作站（{names}），模板无法确定依托哪一个，"
+            "请在管理后台为该党组织选择工作站"
+        ).format(
+            zone=self.zone_names[zone], n=len(stations), names="、".join(n for _pk, n in stations)
+        )
+
+    def closest_party_orgs(self, name, extra=(), exclude=None):
+        names = (set(self.load().by_name) | set(extra)) - {exclude}
+        return difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.4)
+
+
+class CoveredOrgsWidget(Widget):
+    """覆盖社会组织: USCCs (or 备案 orgs' names) separated by ；or ;."""
+
+    def __init__(self, catalog, **kwargs):
+        super().__init__(**kwargs)
+        self.catalog = catalog
+
+    def clean(self, value, row=None, **kwargs):
+        text = clean_text(value)
+        if not text:
+            return None
+        refs, problems, seen = [], [], set()
+        for part in LIST_SEPARATORS.split(text):
+            part = clean_text(part)
+            if not part:
+                continue
+            try:
+                ref = self.catalog.orgs.resolve(part)
+            except ValueError as exc:
+                problems.append(str(exc))
+                continue
+            if ref.pk in seen:
+                problems.append(_("“{value}”重复填写").format(value=part))
+                continue
+            seen.add(ref.pk)
+            refs.append(ref)
+        if problems:
+            raise ValueError("；".join(problems))
+        return CoveredOrgs(refs, self.catalog) if refs else None
+
+    def render(self, value, obj=None, **kwargs):
+        return "；".join(ref.uscc or ref.name for ref in value or ())
+
+
+class PartyOrgResource(resources.ModelResource):
+    _catalog = PartyOrgCatalog()  # shared by the widgets; each import gets its own copy
+
+    name = Field("name", "党组织名称", widget=TextWidget(max_length=200))
+    kind = Field("kind", "组织建制", widget=ChoiceWidget(PartyOrganization.Kind))
+    formation = Field("formation", "组建方式", widget=ChoiceWidget(PartyOrganization.Formation))
+    covered_orgs = Field("covered_orgs", "覆盖社会组织", widget=CoveredOrgsWidget(_catalog))
+    parent_name = Field("parent_name", "上级党组织", widget=TextWidget(max_length=200))
+    is_secondary = Field("is_secondary", "是否二级党组织", widget=YesNoWidget())
+    founded_on = Field("founded_on", "成立日期", widget=DateWidget())
+    term_started_on = Field("term_started_on", "届期开始", widget=DateWidget())
+
+    class Meta:
+        model = PartyOrganization
+        fields = (
+            "name", "kind", "formation", "covered_orgs", "parent_name", "is_secondary",
+            "founded_on", "term_started_on",
+        )  # fmt: skip
+        import_id_fields = ("name",)
+
+    def dehydrate_parent_name(self, party_org):
+        return party_org.parent.name if party_org.parent_id else ""
+
+
+class PartyOrgTemplate(ImportTemplate):
+    name = "party_orgs"
+    title = "党组织名册"
+    resource_class = PartyOrgResource
+    permission = "orgs.import_partyorganization"
+    required_columns = ("党组织名称", "组织建制", "组建方式", "覆盖社会组织", "成立日期")
+    key_attribute = "name"
+    scope_column = "覆盖社会组织"
+    extra_error_columns = {"parent": "上级党组织", "workstation": "组建方式"}
+    example_row = {
+        "党组织名称": "中共南京市玄武区阳光志愿者协会支部委员会",
+        "组织建制": "党支部",
+        "组建方式": "单独组建",
+        "覆盖社会组织": "51320102MJ5678901E",
+        "上级党组织": "",
+        "是否二级党组织": "否",
+        "成立日期": "2020-07-01",
+        "届期开始": "2023-07-01",
+    }
+
+    def load_existing(self, keys):
+        found = {}
+        for chunk in _chunks(keys):
+            found.update({p.name: p for p in PartyOrganization.objects.filter(name__in=chunk)})
+        by_pk = {p.pk: p for p in found.values()}
+        for party_org in by_pk.values():
+            party_org.import_stored_links = {}  # covered org pk -> link (through row) pk
+        through = PartyOrganization.covered_orgs.through
+        for chunk in _chunks(by_pk):
+            links = through.objects.filter(partyorganization_id__in=chunk).values_list(
+                "pk", "partyorganization_id", "socialorg_id"
+            )
+            for link, party_org_id, org_id in links:
+                by_pk[party_org_id].import_stored_links[org_id] = link
+        return found
+
+    def in_scope_ids(self, scope, ids):
+        inside = set()
+        for chunk in _chunks(ids):
+            inside.update(
+                PartyOrganization.objects.for_scope(scope)
+                .filter(pk__in=chunk)
+                .values_list("pk", flat=True)
+            )
+        return inside
+
+    def check_values(self, values):
+        covered, formation = values.get("covered_orgs"), values.get("formation")
+        if not covered or not formation:
+            return []
+        catalog = covered.catalog
+        problems = []
+        reason = catalog.over_limit_reason(values.get("name"))
+        finding = rules.coverage_count(formation, len(covered), reason)
+        if not finding.ok:
+            message = finding.reason
+            if formation != PartyOrganization.Formation.STANDALONE:
+                message += _(
+                    "；模板中没有理由列，请先在管理后台填写该党组织的“{field}”，再导入"
+                ).format(field=PartyOrganization._meta.get_field("over_limit_reason").verbose_name)
+            problems.append(("covered_orgs", message))
+        if formation == PartyOrganization.Formation.WORKSTATION:
+            _station, problem = catalog.workstation_for(covered, values.get("name"))
+            if problem:
+                problems.append(("formation", problem))
+        return problems
+
+    def prepare(self, instance, values):
+        covered = values["covered_orgs"]
+        catalog = covered.catalog
+        parent_name = values.get("parent_name") or ""
+        parent_pk = catalog.party_org_pk(parent_name) if parent_name else None
+        # A parent that is new in this file gets its key when the file is written: the
+        # link is made in after_write().
+        instance.import_pending_parent = parent_name if parent_name and not parent_pk else ""
+        instance.parent = catalog.stub(parent_pk) if parent_pk else None
+        if instance.formation == PartyOrganization.Formation.WORKSTATION:
+            instance.workstation_id, _problem = catalog.workstation_for(covered, instance.name)
+        else:
+            instance.workstation = None  # only a workstation-based organization has one
+        if not hasattr(instance, "import_stored_links"):
+            instance.import_stored_links = {}
+
+    def related_changed(self, instance, values):
+        return bool(instance.import_pending_parent) or (
+            set(instance.import_stored_links) != values["covered_orgs"].pks
+        )
+
+    def check_rows(self, written, existing_ids):
+        """上级党组织: known (stored or in this file) and no cycle in the resulting tree."""
+        if not written:
+            return []
+        catalog = written[0][1].import_values["covered_orgs"].catalog
+        in_file = {obj.name for _number, obj in written}
+        parents = catalog.parent_names()
+        for _number, obj in written:
+            parents[obj.name] = obj.import_values.get("parent_name") or None
+        problems = []
+        for number, obj in written:
+            wanted = obj.import_values.get("parent_name")
+            if not wanted:
+                continue
+            if obj.import_pending_parent and wanted not in in_file:
+                message = _("未找到党组织“{name}”").format(name=wanted)
+                close = catalog.closest_party_orgs(wanted, extra=in_file, exclude=obj.name)
+                if close:
+                    message += _("，最接近的有：{names}").format(names="、".join(close))
+                problems.append((number, "上级党组织", message))
+                continue
+            path, node = [obj.name], wanted
+            while node is not None and node not in path:
+                path.append(node)
+                node = parents.get(node)
+            if node == obj.name:
+                problems.append(
+                    (
+                        number,
+                        "上级党组织",
+                        _("上级党组织关系成环：{path}").format(path=" → ".join([*path, node])),
+                    )
+                )
+        return problems
+
+    def check_scope(self, scope, written):
+        """Every org a row covers, or stops covering, is inside the importer's scope."""
+        if scope.sees_everything or not written:
+            return []
+        catalog = written[0][1].import_values["covered_orgs"].catalog.orgs
+        named = set()
+        for _number, obj in written:
+            named |= obj.import_values["covered_orgs"].pks | set(obj.import_stored_links)
+        inside = set()
+        for chunk in _chunks(named):
+            inside.update(
+                SocialOrg.objects.for_scope(scope).filter(pk__in=chunk).values_list("pk", flat=True)
+            )
+        problems = []
+        for number, obj in written:
+            covered = obj.import_values["covered_orgs"]
+            outside = [ref.label for ref in covered if ref.pk not in inside]
+            if outside:
+                problems.append(
+                    (
+                        number,
+                        "覆盖社会组织",
+                        _("“{orgs}”不在您的管理范围内").format(orgs="”“".join(outside)),
+                    )
+                )
+            dropped = [
+                catalog.get(pk).label
+                for pk in obj.import_stored_links
+                if pk not in covered.pks and pk not in inside
+            ]
+            if dropped:
+                problems.append(
+                    (
+                        number,
+                        "覆盖社会组织",
+                        _("原覆盖的“{orgs}”不在您的管理范围内，不能取消").format(
+                            orgs="”“".join(dropped)
+                        ),
+                    )
+                )
+        return problems
+
+    def after_write(self, written, history):
+        objs = [obj for _number, obj in written]
+        pending = [obj for obj in objs if obj.import_pending_parent]
+        if pending:
+            pk_by_name = {obj.name: obj.pk for obj in objs}
+            for obj in pending:
+                obj.parent_id = pk_by_name[obj.import_pending_parent]
+            PartyOrganization.objects.bulk_update(pending, ["parent"], batch_size=CHUNK)
+            # The history rows the service copied hold the parent as it was then (empty).
+            history_model = PartyOrganization.history.model
+            for chunk in _chunks([obj.pk for obj in pending]):
+                history_model.objects.filter(id__in=chunk, history_date=history["date"]).update(
+                    parent_id=Subquery(
+                        PartyOrganization.objects.filter(pk=OuterRef("id")).values("parent_id")
+                    )
+                )
+        through = PartyOrganization.covered_orgs.through
+        dropped, added = [], []
+        for obj in objs:
+            wanted, stored = obj.import_values["covered_orgs"].pks, obj.import_stored_links
+            dropped += [link for org_id, link in stored.items() if org_id not in wanted]
+            added += [
+                through(partyorganization_id=obj.pk, socialorg_id=org_id)
+                for org_id in sorted(wanted - set(stored))
+            ]
+        for chunk in _chunks(dropped):
+            through.objects.filter(pk__in=chunk).delete()
+        through.objects.bulk_create(added, batch_size=CHUNK)
+        record_covered_orgs_history([obj.pk for obj in objs], history["date"])
+
+    def label(self, instance):
+        return instance.name
+
+
+def record_covered_orgs_history(ids, date):
+    """The covered orgs of each history row written at `date`, as simple-history keeps
+    them for a many-to-many field: one INSERT … SELECT per chunk (see orgs.history)."""
+    history_model = PartyOrganization.history.model
+    m2m_model = apps.get_model("orgs", "HistoricalPartyOrganization_covered_orgs")
+    through = PartyOrganization.covered_orgs.through
+    quote = connection.ops.quote_name
+
+    def column(model, name):
+        return quote(model._meta.get_field(name).column)
+
+    stamp = connection.ops.adapt_datetimefield_value(date)
+    with connection.cursor() as cursor:
+        for chunk in _chunks(ids):
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {quote(m2m_model._meta.db_table)} "
+                f"({column(m2m_model, 'id')}, {column(m2m_model, 'history')}, "
+                f"{column(m2m_model, 'partyorganization')}, {column(m2m_model, 'socialorg')}) "
+                f"SELECT t.{column(through, 'id')}, h.{column(history_model, 'history_id')}, "
+                f"t.{column(through, 'partyorganization')}, t.{column(through, 'socialorg')} "
+                f"FROM {quote(through._meta.db_table)} t "
+                f"INNER JOIN {quote(history_model._meta.db_table)} h "
+                f"ON h.{column(history_model, 'id')} = t.{column(through, 'partyorganization')} "
+                f"WHERE h.{column(history_model, 'history_date')} = %s "
+                f"AND h.{column(history_model, 'id')} IN ({placeholders})",
+                [stamp, *chunk],
+            )
+
+
+register(PartyOrgTemplate())
