@@ -6,3 +6,7 @@ class MembersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "members"
     verbose_name = _("党员")
+
+    def ready(self):
+        # Registers the 党员名册 import template.
+        from members import resources  # noqa: F401
