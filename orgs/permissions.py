@@ -1,4 +1,6 @@
-"""Permissions by role: what a user may do follows from their unit's kind (domain.md §1).
+"""Permissions by role: what a user may do follows from their unit's kind (domain.md §1),
+or, for an org's Party secretary (a user with a Party organization and no unit), from
+that role.
 
 Scope (orgs.scopes) says *which* rows a user sees; these permissions say *what* they may
 do with them. Administrators can still grant extra permissions by hand.
@@ -25,24 +27,69 @@ _ARCHIVE_EDIT = {
 }
 _READER = frozenset(_REFERENCE_VIEW | _ARCHIVE_VIEW)
 
+# Party organizations and the member register (domain.md §1–2): every role reads them
+# within its scope; the managing channels (§八) and the org's secretary keep them.
+_PARTY_VIEW = frozenset(
+    {
+        "orgs.view_partyorganization",
+        "orgs.view_workstation",
+        "members.view_member",
+        "members.view_post",
+        "members.view_approval",
+    }
+)
+_PARTY_EDIT = frozenset(
+    {
+        "orgs.add_partyorganization",
+        "orgs.change_partyorganization",
+        # Added to PartyOrganization.Meta.permissions by the 党组织名册 import.
+        "orgs.import_partyorganization",
+        "orgs.add_workstation",
+        "orgs.change_workstation",
+        "members.add_member",
+        "members.change_member",
+        "members.import_member",
+        "members.add_post",
+        "members.change_post",
+        "members.add_approval",
+        "members.change_approval",
+    }
+)
+# The full 身份证号, each time on record (members.IdNumberReveal).
+_REVEAL = frozenset({"members.reveal_id_number"})
+
+_VIEWER = _READER | _PARTY_VIEW
+_CHANNEL = _VIEWER | _PARTY_EDIT
+
+# A secretary's account has a Party organization and no unit (User.party_org); its role
+# is keyed here because ROLE_PERMISSIONS is keyed by unit kind.
+PARTY_SECRETARY = "party_secretary"
+
 ROLE_PERMISSIONS = {
-    # The registration office enters and imports the archive (§三 三同步).
-    Unit.Kind.REGISTRATION: frozenset(_READER | _ARCHIVE_EDIT),
-    # The others read the archive in their scope; their own registers come with later work.
-    Unit.Kind.TWO_NEW: _READER,
-    Unit.Kind.ORGANIZATION_DEPT: _READER,
-    Unit.Kind.SUPERVISOR: _READER,
-    Unit.Kind.INDUSTRY_COMMITTEE: _READER,
-    Unit.Kind.STREET_COMMITTEE: _READER,
-    Unit.Kind.FALLBACK_COMMITTEE: _READER,
+    # The registration office enters and imports the archive (§三 三同步) and reads the
+    # Party registers.
+    Unit.Kind.REGISTRATION: frozenset(_VIEWER | _ARCHIVE_EDIT),
+    # 两新工委 keeps the registers and, working on members, may see a full ID number.
+    Unit.Kind.TWO_NEW: frozenset(_CHANNEL | _REVEAL),
+    # 组织部 leads (§八 牵头抓总): reads everything in its jurisdiction.
+    Unit.Kind.ORGANIZATION_DEPT: frozenset(_VIEWER | _REVEAL),
+    # The managing channels (§八) keep the Party organizations and members of their orgs.
+    Unit.Kind.SUPERVISOR: _CHANNEL,
+    Unit.Kind.INDUSTRY_COMMITTEE: _CHANNEL,
+    Unit.Kind.STREET_COMMITTEE: _CHANNEL,
+    Unit.Kind.FALLBACK_COMMITTEE: _CHANNEL,
+    # The org's Party secretary keeps their own Party organization and its members.
+    PARTY_SECRETARY: frozenset(_CHANNEL | _REVEAL),
 }
 
 
 def role_permissions(user):
     unit = getattr(user, "unit", None)
-    if unit is None:
-        return frozenset()
-    return ROLE_PERMISSIONS.get(unit.kind, frozenset())
+    if unit is not None:
+        return ROLE_PERMISSIONS.get(unit.kind, frozenset())
+    if getattr(user, "party_org_id", None):
+        return ROLE_PERMISSIONS[PARTY_SECRETARY]
+    return frozenset()
 
 
 class RoleBackend(ModelBackend):
