@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from orgs import rules
 from orgs.models import PartyOrganization, SocialOrg, Unit
 from orgs.querysets import ScopedQuerySet
+from orgs.scopes import ScopeKind
 from orgs.validators import (
     id_number_birth_date,
     id_number_is_male,
@@ -21,6 +22,14 @@ from orgs.validators import (
 
 
 class MemberQuerySet(ScopedQuerySet):
+    def for_scope(self, scope):
+        """Members working in an org of the scope; a secretary also sees the members whose
+        relationship their Party organization holds, wherever they work."""
+        q = scope.org_q(prefix=self.model.scope_path)
+        if scope.kind is ScopeKind.PARTY_ORG:
+            q |= Q(party_org_id=scope.party_org_id)
+        return self.filter(q)
+
     def on_register(self):
         return self.filter(status=Member.Status.ACTIVE)
 
@@ -174,6 +183,24 @@ class Member(models.Model):
             raise ValidationError(errors)
 
 
+class PostQuerySet(models.QuerySet):
+    def for_scope(self, scope):
+        """Posts of the Party organizations a scope sees, and instructors of its orgs."""
+        if scope.sees_everything:
+            return self
+        party_orgs = PartyOrganization.objects.for_scope(scope).filter(
+            pk=models.OuterRef("party_org_id")
+        )
+        guided = SocialOrg.objects.for_scope(scope).filter(instructor_posts=models.OuterRef("pk"))
+        # Exists, not joins: a post guiding several orgs must appear once.
+        return self.filter(models.Exists(party_orgs) | models.Exists(guided))
+
+    def current(self, today=None):
+        """Posts in office: no end date, or one not yet passed (Post.is_current)."""
+        today = today or timezone.localdate()
+        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+
+
 class Post(models.Model):
     """A Party post or Party-work role, with its term (§五, §九)."""
 
@@ -237,6 +264,7 @@ class Post(models.Model):
     recommended_two_reps = models.BooleanField(_("推荐为“两代表一委员”人选"), default=False)
 
     history = HistoricalRecords()
+    objects = PostQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("党内职务")
@@ -285,6 +313,16 @@ class Post(models.Model):
             raise ValidationError(errors)
 
 
+class ApprovalQuerySet(models.QuerySet):
+    def for_scope(self, scope):
+        """Reviews of secretaries of the scope's Party organizations and of its orgs' heads."""
+        if scope.sees_everything:
+            return self
+        posts = Post.objects.for_scope(scope).filter(pk=models.OuterRef("post_id"))
+        orgs = SocialOrg.objects.for_scope(scope).filter(pk=models.OuterRef("org_id"))
+        return self.filter(models.Exists(posts) | models.Exists(orgs))
+
+
 class Approval(models.Model):
     """人选审批审核 (§九): the review of a secretary's or an org head's appointment."""
 
@@ -323,6 +361,7 @@ class Approval(models.Model):
     document_number = models.CharField(_("文号"), max_length=100, blank=True)
 
     history = HistoricalRecords()
+    objects = ApprovalQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("人选审批审核")

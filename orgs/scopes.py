@@ -10,7 +10,7 @@ from enum import Enum
 from django.conf import settings
 from django.db.models import Q
 
-from orgs.models import Region, SocialOrg, Unit
+from orgs.models import PartyOrganization, Region, SocialOrg, Unit
 
 
 class ScopeKind(Enum):
@@ -97,7 +97,12 @@ class Scope:
         if kind is ScopeKind.STREET:
             return Q(is_community=True, street_id=self.region_id)
         if kind is ScopeKind.PARTY_ORG:
-            return Q(party_orgs__id=self.party_org_id)
+            # A subquery, not a join through the many-to-many table: joined into a larger
+            # OR (a member's own Party organization, say) the join repeats rows.
+            covered = PartyOrganization.covered_orgs.through.objects.filter(
+                partyorganization_id=self.party_org_id
+            ).values("socialorg_id")
+            return Q(pk__in=covered)
         if kind is ScopeKind.FALLBACK:
             # §八 托底管理: not a strict-access professional org, no supervising unit, not a
             # community org. Issue "Coverage" replaces this with the stored managing channel.
