@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,7 @@ from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from orgs.admin_import import ImportAdminMixin
+from orgs.admin_tools import AnnotatedListMixin
 from orgs.exports import SafeXLSX
 from orgs.models import (
     OrgDocument,
@@ -73,26 +76,62 @@ class UnitAdmin(ImportAdminMixin, ReferenceDataAdmin, SimpleHistoryAdmin):
     autocomplete_fields = ("region",)
 
 
+MSG_UNIT_OR_PARTY_ORG = _("书记账号只填所在党组织，其他账号只填所属单位，二者不能同时填写")
+
+
+class _UnitOrPartyOrgMixin:
+    """A user's scope comes from a unit or, for a secretary, a Party organization."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("unit") and cleaned.get("party_org"):
+            self.add_error("party_org", MSG_UNIT_OR_PARTY_ORG)
+        return cleaned
+
+
+class UserForm(_UnitOrPartyOrgMixin, UserChangeForm):
+    pass
+
+
+class UserAddForm(_UnitOrPartyOrgMixin, AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "unit", "party_org")
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Accounts are managed by administrators only."""
 
-    list_display = ("username", "first_name", "unit", "is_active", "is_superuser", "last_login")
+    form = UserForm
+    add_form = UserAddForm
+    list_display = (
+        "username", "first_name", "unit", "party_org", "is_active", "is_superuser", "last_login",
+    )  # fmt: skip
     list_filter = ("is_active", "is_superuser", "unit__kind", "unit__level")
-    list_select_related = ("unit",)
-    search_fields = ("username", "first_name", "last_name", "unit__name")
-    autocomplete_fields = ("unit",)
+    list_select_related = ("unit", "party_org")
+    search_fields = ("username", "first_name", "last_name", "unit__name", "party_org__name")
+    autocomplete_fields = ("unit", "party_org")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("个人信息"), {"fields": ("last_name", "first_name", "email")}),
         (
             _("所属单位与权限"),
-            {"fields": ("unit", "is_active", "is_staff", "is_superuser", "groups")},
+            {
+                "fields": ("unit", "party_org", "is_active", "is_staff", "is_superuser", "groups"),
+                "description": _("机关账号填写所属单位；社会组织党组织书记的账号填写所在党组织"),
+            },
         ),
         (_("重要日期"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "unit", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "unit", "party_org", "password1", "password2"),
+            },
+        ),
     )
 
     def has_module_permission(self, request):
@@ -185,7 +224,9 @@ class DocumentInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(SocialOrg)
-class SocialOrgAdmin(ImportAdminMixin, ExportMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class SocialOrgAdmin(
+    ImportAdminMixin, ExportMixin, AnnotatedListMixin, ScopedAdminMixin, SimpleHistoryAdmin
+):
     import_template = "orgs"
     # 导出 writes the filtered, scoped list in the 社会组织名册 columns, so a file
     # exported here can be corrected and imported again.
@@ -193,7 +234,7 @@ class SocialOrgAdmin(ImportAdminMixin, ExportMixin, ScopedAdminMixin, SimpleHist
     export_formats = [SafeXLSX]
     list_display = (
         "name", "uscc", "kind", "sector", "district", "registration_authority", "status",
-        "is_key", "archive_updated_at", "stale",
+        "is_key", "members", "full_members", "archive_updated_at", "stale",
     )  # fmt: skip
     list_filter = (
         ("district", ScopedDistrictFilter), "kind", "sector", "status", "is_key", StaleFilter,
@@ -245,6 +286,23 @@ class SocialOrgAdmin(ImportAdminMixin, ExportMixin, ScopedAdminMixin, SimpleHist
     @admin.display(description=_("超期未更新"), boolean=True)
     def stale(self, obj):
         return obj.is_stale
+
+    def annotate_list(self, request, queryset):
+        # Members working in the org, on the register: counted in the list query.
+        on_register = Q(members__status="active")
+        return queryset.annotate(
+            members_count=Count("members", filter=on_register),
+            full_members_count=Count("members", filter=on_register & Q(members__category="full")),
+        )
+
+    @admin.display(description=_("在册党员"), ordering="members_count")
+    def members(self, obj):
+        url = reverse("admin:members_member_changelist")
+        return format_html('<a href="{}?workplace={}">{}</a>', url, obj.pk, obj.members_count)
+
+    @admin.display(description=_("正式党员"), ordering="full_members_count")
+    def full_members(self, obj):
+        return obj.full_members_count
 
     def get_export_queryset(self, request):
         return (
@@ -325,3 +383,7 @@ class OrgYearRecordAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
         if form.has_changed():
             org_touch_archive(org=obj.org)
+
+
+# Party organizations and workstations: their own module, registered with this one.
+from orgs import admin_party  # noqa: E402, F401
