@@ -1189,8 +1189,11 @@ def _join_dates(rng, full, as_of):
     """(birth, joined, full member day or None): at least 18 at joining, 转正 a year later."""
     if not full:
         joined = as_of - datetime.timedelta(days=rng.randint(0, 364))
+        # The birth date (and so the ID number) must not move with as_of: counted back
+        # from the earliest day such a member can have joined, they were 18 or older.
         age = 18 + min(int(rng.expovariate(1 / 8)), 30)
-        birth = _add_years(joined, -age) - datetime.timedelta(days=rng.randint(0, 364))
+        earliest = DEMO_LAST_DAY - datetime.timedelta(days=364)
+        birth = _add_years(earliest, -age) - datetime.timedelta(days=rng.randint(0, 364))
         return birth, joined, None
     latest = DEMO_LAST_DAY - datetime.timedelta(days=FULL_AFTER_DAYS[1])
     years, cum_weights = _join_years()
@@ -1294,10 +1297,13 @@ def demo_member_rows(
     branch, from its first org), and a committee (副书记, 委员) when it holds 7 or more
     full members, except some on purpose. ID numbers are unique across all rows.
 
-    ``as_of`` anchors what must be recent whenever the demo is loaded: probationary
-    members joined within the year before it, and most were contacted in the 5 months
-    before it. Everything else is on or before DEMO_LAST_DAY.
+    ``as_of`` (DEMO_LAST_DAY or later; seed_demo passes today) anchors what must be
+    recent whenever the demo is loaded: probationary members joined within the year
+    before it, and most were contacted in the 5 months before it. Everything else, the
+    ID numbers included, is the same whatever ``as_of`` is, and on or before DEMO_LAST_DAY.
     """
+    if as_of < DEMO_LAST_DAY:
+        raise ValueError(f"as_of ({as_of}) must not be before DEMO_LAST_DAY")
     covering = defaultdict(list)
     for party in party_org_rows:
         for key in party["覆盖社会组织"].split(COVERED_SEPARATOR):

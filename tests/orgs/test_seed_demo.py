@@ -7,17 +7,28 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Count
 from django.test import override_settings
 from stdnum.cn import ric as stdnum_ric
 
+from members.models import Member, Post
 from orgs import demo, rules
-from orgs.models import OrgYearRecord, Region, SocialOrg, Unit, User
+from orgs.importing.registry import get_template
+from orgs.models import (
+    OrgYearRecord,
+    PartyOrganization,
+    Region,
+    SocialOrg,
+    Unit,
+    User,
+    Workstation,
+)
 from orgs.resources import SocialOrgResource, UnitResource
 from orgs.scopes import Scope
 from orgs.validators import id_number_birth_date, id_number_problem, uscc_problem
 
-N = 120
-MIX_N = 3000  # enough rows for the shares to be stable; the generators take ~0.1 s
+N = 150
+MIX_N = 3000  # enough rows for the shares to be stable; the generators take ~0.7 s
 
 
 def _seed(**options):
@@ -246,6 +257,9 @@ def test_rows_have_exactly_the_published_columns(mix_city):
         "入党日期", "转正日期", "组织关系所在党组织", "组织关系所在单位", "党内职务",
         "是否流动党员", "最近联系日期",
     }  # fmt: skip
+    for name, columns in (("party_orgs", demo.PARTY_ORG_COLUMNS), ("members", demo.MEMBER_COLUMNS)):
+        resource = get_template(name).resource_class()
+        assert {f.column_name for f in resource.get_import_fields()} == set(columns)
     assert all(tuple(row) == demo.PARTY_ORG_COLUMNS for row in party_orgs)
     assert all(tuple(row) == demo.MEMBER_COLUMNS for row in members)
     assert {r["组织建制"] for r in party_orgs} == {"党委", "党总支", "党支部"}
@@ -334,10 +348,16 @@ def test_recent_dates_follow_as_of(small_city):
     orgs, party_orgs, members = small_city
     as_of = datetime.date(2026, 6, 30)
     later = demo.demo_member_rows(orgs, party_orgs, 1, as_of=as_of)
+    recent = {"入党日期", "最近联系日期"}
     for before, after in zip(members, later, strict=True):
-        assert before["身份证号"][:6] == after["身份证号"][:6]
+        # The same people (seed_demo matches them by ID number on another day's rerun).
+        assert {k: v for k, v in before.items() if k not in recent} == {
+            k: v for k, v in after.items() if k not in recent
+        }
         if after["党员类别"] == "预备党员":
             assert 0 <= (as_of - _date(after["入党日期"])).days < 365
+            birth = id_number_birth_date(after["身份证号"])
+            assert rules.age_on(birth, _date(after["入党日期"])) >= 18
         else:
             assert after["入党日期"] == before["入党日期"]
     contacted = [_date(m["最近联系日期"]) for m in later if m["最近联系日期"]]
@@ -466,7 +486,15 @@ def _state():
         "unit_history": Unit.history.count(),
         "year_record_history": OrgYearRecord.history.count(),
         "stamps": dict(SocialOrg.objects.values_list("pk", "archive_updated_at")),
-        "users": dict(User.objects.values_list("username", "unit_id")),
+        "users": set(User.objects.values_list("username", "unit_id", "party_org_id")),
+        "workstations": Workstation.objects.count(),
+        "party_orgs": PartyOrganization.objects.count(),
+        "covered": PartyOrganization.covered_orgs.through.objects.count(),
+        "members": Member.objects.count(),
+        "posts": Post.objects.count(),
+        "party_org_history": PartyOrganization.history.count(),
+        "member_history": Member.history.count(),
+        "post_history": Post.history.count(),
     }
 
 
@@ -490,14 +518,100 @@ def test_seed_creates_the_orgs_and_a_rerun_changes_nothing():
 @pytest.mark.django_db
 def test_more_orgs_later_adds_rows_and_keeps_the_first_ones():
     _seed(orgs=60)
-    stamps = dict(SocialOrg.objects.values_list("uscc", "archive_updated_at"))
+    # By pk: filed (备案) orgs have no USCC.
+    stamps = dict(SocialOrg.objects.values_list("pk", "archive_updated_at"))
     names = set(SocialOrg.objects.values_list("name", flat=True))
+    party_orgs = set(PartyOrganization.objects.values_list("name", "pk"))
+    members = set(Member.objects.values_list("id_number", "pk"))
     _seed(orgs=N)
     assert SocialOrg.objects.count() == N
     assert names < set(SocialOrg.objects.values_list("name", flat=True))
-    for code, stamp in SocialOrg.objects.values_list("uscc", "archive_updated_at"):
-        if code in stamps:
-            assert stamp == stamps[code]
+    for pk, stamp in SocialOrg.objects.filter(pk__in=stamps).values_list(
+        "pk", "archive_updated_at"
+    ):
+        assert stamp == stamps[pk]
+    assert party_orgs < set(PartyOrganization.objects.values_list("name", "pk"))
+    assert members < set(Member.objects.values_list("id_number", "pk"))
+    # A joint branch still open after 60 orgs now covers the orgs the larger run gives it.
+    party_rows = demo.demo_party_org_rows(demo.demo_org_rows(N, 1), 1)
+    stored = dict(
+        PartyOrganization.objects.annotate(n=Count("covered_orgs")).values_list("name", "n")
+    )
+    assert stored == {row["党组织名称"]: len(_split(row["覆盖社会组织"])) for row in party_rows}
+
+
+@pytest.mark.django_db
+def test_seed_creates_party_orgs_and_members_and_a_rerun_creates_nothing():
+    output = _seed()
+    orgs = demo.demo_org_rows(N, 1)
+    party_rows = demo.demo_party_org_rows(orgs, 1)
+    member_rows = demo.demo_member_rows(orgs, party_rows, 1)
+    assert Workstation.objects.count() == len(demo.demo_workstation_rows())
+    assert PartyOrganization.objects.count() == len(party_rows)
+    assert Member.objects.count() == len(member_rows) > 3 * N
+    assert f"党组织：新增{len(party_rows)}个" in output
+    assert f"党员：新增{len(member_rows)}名" in output
+    # Every row as generated: the orgs each covers, the parent, the holder and the post.
+    covered = {}
+    for party_org, code, name in PartyOrganization.covered_orgs.through.objects.values_list(
+        "partyorganization__name", "socialorg__uscc", "socialorg__name"
+    ):
+        covered.setdefault(party_org, set()).add(code or name)
+    parents = dict(PartyOrganization.objects.values_list("name", "parent__name"))
+    for row in party_rows:
+        assert covered[row["党组织名称"]] == set(_split(row["覆盖社会组织"]))
+        assert parents[row["党组织名称"]] == (row["上级党组织"] or None)
+    stored = {
+        m.id_number: m
+        for m in Member.objects.select_related("party_org", "workplace").prefetch_related("posts")
+    }
+    for row in member_rows:
+        member = stored[row["身份证号"]]
+        assert (member.party_org.name if member.party_org else "") == row["组织关系所在党组织"]
+        assert row["工作单位"] in (member.workplace.uscc, member.workplace.name)
+        posts = {post.get_kind_display() for post in member.posts.all()}
+        assert posts == ({row["党内职务"]} if row["党内职务"] else set())
+    secretaries = Counter(
+        Post.objects.filter(kind=Post.Kind.SECRETARY, ended_on=None).values_list(
+            "party_org_id", flat=True
+        )
+    )
+    assert set(secretaries) == set(PartyOrganization.objects.values_list("pk", flat=True))
+    assert set(secretaries.values()) == {1}
+    assert Post.objects.filter(kind=Post.Kind.COMMITTEE_MEMBER).exists()
+    workstation_orgs = PartyOrganization.objects.filter(
+        formation=PartyOrganization.Formation.WORKSTATION
+    )
+    assert all(p.workstation_id for p in workstation_orgs)
+    first = _state()
+
+    again = _seed()
+    assert _state() == first
+    assert "党组织：新增0个" in again and "党员：新增0名" in again
+    assert "区域党建工作站：新增0个" in again
+
+
+@pytest.mark.django_db
+def test_the_secretary_account_sees_the_orgs_its_party_org_covers():
+    output = _seed()
+    user = User.objects.select_related("party_org").get(username="shuji")
+    assert user.unit is None and user.party_org is not None
+    assert user.is_staff and user.is_active and not user.is_superuser
+    assert user.check_password("demo12345")
+    party_org = user.party_org
+    assert party_org.members.count() >= 3
+    covered = set(party_org.covered_orgs.values_list("pk", flat=True))
+    assert len(covered) >= 2  # a joint branch: the scope shows several orgs
+    seen = SocialOrg.objects.for_scope(Scope.for_user(user))
+    assert set(seen.values_list("pk", flat=True)) == covered
+    line = next(line for line in output.splitlines() if line.startswith("shuji "))
+    assert "社会组织党组织书记" in line and party_org.name in line
+    assert line.split()[-1] == str(len(covered))
+    assert "待党组织名册功能完成" not in output
+    # A rerun keeps the account on its Party organization.
+    _seed(password="another-pass-9")
+    user.refresh_from_db()
+    assert user.party_org_id == party_org.pk and user.check_password("another-pass-9")
 
 
 @pytest.mark.django_db
@@ -507,6 +621,14 @@ def test_what_the_seed_writes_passes_model_validation():
         org.full_clean()
     for record in OrgYearRecord.objects.all():
         record.full_clean()
+    for party_org in PartyOrganization.objects.all():
+        party_org.full_clean()
+        registered = party_org.covered_orgs.values_list("registered_on", flat=True)
+        assert max(registered) <= party_org.founded_on
+    for member in Member.objects.all():
+        member.full_clean()
+    for post in Post.objects.select_related("member"):
+        post.full_clean()
     assert OrgYearRecord.objects.filter(org__status=SocialOrg.Status.ACTIVE).count() == (
         OrgYearRecord.objects.count()
     )
@@ -546,7 +668,7 @@ def test_every_demo_account_sees_its_share():
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff and admin.check_password("demo12345")
     assert SocialOrg.objects.for_scope(Scope.for_user(admin)).count() == total
-    assert "党组织" in output  # the Party secretary account comes with Party organizations
+    assert "shuji " in output  # the Party secretary (scope: tested on its own below)
 
 
 @pytest.mark.django_db
@@ -555,7 +677,7 @@ def test_a_rerun_resets_the_passwords_but_no_data():
     before = _state()
     output = _seed(password="another-pass-9")
     assert _state() == before
-    for username in ["admin", *EXPECTED_UNITS, "jiedao"]:
+    for username in ["admin", *EXPECTED_UNITS, "jiedao", "shuji"]:
         assert User.objects.get(username=username).check_password("another-pass-9")
     assert "another-pass-9" in output
 

@@ -1,8 +1,9 @@
 """seed_demo [--orgs N] [--seed S] [--password P]: a demo city (南京市) with one account per role.
 
-Deterministic for a seed and idempotent: units and orgs go through the import service
-(the one write path, all-or-nothing) and only those not yet in the database are imported,
-so a rerun creates nothing and keeps what users changed in the demo data. It resets the
+Deterministic for a seed and idempotent: units, orgs, Party organizations and members go
+through the import service (the one write path, all-or-nothing) and only those not yet in
+the database are imported, so a rerun creates nothing and keeps what users changed in the
+demo data. Workstations have no import template and are created directly. It resets the
 demo accounts' passwords and units, so the printed table is always true.
 """
 
@@ -17,19 +18,30 @@ from django.conf import ENVIRONMENT_VARIABLE, settings
 from django.contrib.auth.hashers import identify_hasher, make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from members.models import Member
 from orgs import demo
 from orgs.importing.service import import_file
-from orgs.models import OrgYearRecord, SocialOrg, Unit, User
+from orgs.models import (
+    OrgYearRecord,
+    PartyOrganization,
+    SocialOrg,
+    Unit,
+    User,
+    Workstation,
+    Zone,
+)
 from orgs.regions import DEMO_CITY_CODE, load_city, load_demo_streets, load_demo_zones
 from orgs.scopes import Scope
 
 # Rows per import file: well inside IMPORT_MAX_ROWS and IMPORT_MAX_BYTES (about 350 bytes
 # a row); every file is imported inside one transaction, so the run stays all-or-nothing.
 IMPORT_CHUNK = 20_000
+# Member rows are shorter (about 200 bytes); one file per 50,000 stays well inside limits.
+MEMBER_IMPORT_CHUNK = 50_000
 QUERY_CHUNK = 5_000
 BATCH_SIZE = 500
 RECENT_YEARS = 3  # year records for the last three completed years
@@ -47,6 +59,9 @@ DEMO_ACCOUNTS = (
     ("tuodi", demo.FALLBACK_COMMITTEE),
 )
 ADMIN = "admin"
+# The org Party secretary's account: a Party organization, no unit.
+SECRETARY = "shuji"
+SECRETARY_ROLE = "社会组织党组织书记"
 
 
 class Command(BaseCommand):
@@ -81,6 +96,9 @@ class Command(BaseCommand):
             rows, org_ids, created = self._step("社会组织", self._orgs, orgs, seed, admin)
             self._step("年度记录", self._year_records, rows, org_ids, seed, admin)
             self._step("档案更新时间", self._stale, org_ids, created, seed)
+            self._step("区域党建工作站", self._workstations)
+            party_rows = self._step("党组织", self._party_orgs, rows, seed, admin)
+            self._step("党员", self._members, rows, party_rows, seed, admin)
             accounts = self._step("演示账号", self._accounts, city, admin, password)
         self._print_accounts(accounts, password)
         steps = "，".join(f"{name}{seconds:.1f}秒" for name, seconds in self.timings)
@@ -202,11 +220,85 @@ class Command(BaseCommand):
         SocialOrg.objects.bulk_update(stale, ["archive_updated_at"], batch_size=BATCH_SIZE)
         self.stdout.write(f"档案更新时间：新建档案中{len(stale)}个设为13–36个月前（待更新）")
 
+    # -- Party organizations and members -------------------------------------------------
+
+    def _workstations(self):
+        rows = demo.demo_workstation_rows()
+        existing = set(
+            Workstation.objects.filter(name__in=[r["name"] for r in rows]).values_list(
+                "name", flat=True
+            )
+        )
+        zones = dict(
+            Zone.objects.filter(name__in=[r["zone"] for r in rows]).values_list("name", "pk")
+        )
+        new = [
+            Workstation(
+                name=row["name"],
+                zone_id=zones[row["zone"]],
+                address=row["address"],
+                founded_on=row["founded_on"],
+            )
+            for row in rows
+            if row["name"] not in existing
+        ]
+        if new:
+            bulk_create_with_history(
+                new, Workstation, default_change_reason=CHANGE_REASON, batch_size=BATCH_SIZE
+            )
+        self.stdout.write(f"区域党建工作站：新增{len(new)}个，共{len(rows)}个")
+
+    def _party_orgs(self, org_rows, seed, admin):
+        """Import the Party organizations not yet in the database; return all rows.
+
+        A joint branch that was still open when fewer orgs were seeded is imported again
+        when it has gained orgs, so the orgs it covers follow the larger --orgs.
+        """
+        rows = demo.demo_party_org_rows(org_rows, seed)
+        stored = _stored_covered_orgs([r["党组织名称"] for r in rows])
+        new = [
+            row
+            for row in rows
+            if row["党组织名称"] not in stored
+            or set(row["覆盖社会组织"].split(demo.COVERED_SEPARATOR)) > stored[row["党组织名称"]]
+        ]
+        # Parents first, in their own files: a secondary branch names its committee.
+        tops = [row for row in new if not row["上级党组织"]]
+        secondary = [row for row in new if row["上级党组织"]]
+        for part in (tops, secondary):
+            for start in range(0, len(part), IMPORT_CHUNK):
+                self._import(
+                    "party_orgs", demo.PARTY_ORG_COLUMNS, part[start : start + IMPORT_CHUNK], admin
+                )
+        added = sum(row["党组织名称"] not in stored for row in new)
+        grown = f"，{len(new) - added}个联合党组织增加了覆盖的社会组织" if len(new) > added else ""
+        self.stdout.write(f"党组织：新增{added}个{grown}，共{len(rows)}个演示党组织")
+        return rows
+
+    def _members(self, org_rows, party_rows, seed, admin):
+        rows = demo.demo_member_rows(
+            org_rows, party_rows, seed, as_of=max(timezone.localdate(), demo.DEMO_LAST_DAY)
+        )
+        numbers = [row["身份证号"] for row in rows]
+        existing = set()
+        for start in range(0, len(numbers), QUERY_CHUNK):
+            existing.update(
+                Member.objects.filter(
+                    id_number__in=numbers[start : start + QUERY_CHUNK]
+                ).values_list("id_number", flat=True)
+            )
+        new = [row for row in rows if row["身份证号"] not in existing]
+        for start in range(0, len(new), MEMBER_IMPORT_CHUNK):
+            self._import(
+                "members", demo.MEMBER_COLUMNS, new[start : start + MEMBER_IMPORT_CHUNK], admin
+            )
+        self.stdout.write(f"党员：新增{len(new)}名，共{len(rows)}名演示党员")
+
     # -- accounts ------------------------------------------------------------------------
 
     def _accounts(self, city, admin, password):
         units = {unit.name: unit for unit in Unit.objects.select_related("region")}
-        accounts = [(admin, None)]
+        accounts = [(admin, "系统管理员", "—")]
         for username, unit_name in DEMO_ACCOUNTS:
             unit = units.get(unit_name) if unit_name else _street_committee_for(username, city)
             if unit is None:
@@ -222,25 +314,40 @@ class Command(BaseCommand):
             if changed and not created:
                 user.unit, user.is_staff, user.is_active = unit, True, True
                 user.save(update_fields=changed)
-            accounts.append((user, unit))
-        _set_passwords([user for user, _unit in accounts], password)
+            accounts.append((user, str(unit.get_kind_display()), unit.name))
+        secretary = self._secretary_account()
+        if secretary:
+            accounts.append((secretary, SECRETARY_ROLE, secretary.party_org.name))
+        _set_passwords([user for user, _role, _place in accounts], password)
         return accounts
 
+    def _secretary_account(self):
+        """`shuji`: the secretary of a joint Party organization with several orgs and members."""
+        party_org = _secretary_party_org()
+        if party_org is None:
+            return None  # --orgs 0: no Party organizations
+        user, created = User.objects.get_or_create(
+            username=SECRETARY, defaults={"party_org": party_org, "is_staff": True}
+        )
+        wanted = {"party_org": party_org, "unit": None, "is_staff": True, "is_active": True}
+        changed = [field for field, value in wanted.items() if getattr(user, field) != value]
+        if changed and not created:
+            for field, value in wanted.items():
+                setattr(user, field, value)
+            user.save(update_fields=changed)
+        return user
+
     def _print_accounts(self, accounts, password):
-        header = ("用户名", "角色", "单位", "密码", "可见社会组织")
+        header = ("用户名", "角色", "单位/党组织", "密码", "可见社会组织")
         table = [header]
-        for user, unit in accounts:
-            role = unit.get_kind_display() if unit else "系统管理员"
+        for user, role, place in accounts:
             seen = SocialOrg.objects.for_scope(Scope.for_user(user)).count()
-            table.append((user.username, str(role), unit.name if unit else "—", password, seen))
+            table.append((user.username, role, place, password, seen))
         widths = [max(_width(str(row[col])) for row in table) for col in range(len(header))]
         self.stdout.write("演示账号（登录 /admin/）：")
         for row in table:
             cells = [_pad(str(cell), width) for cell, width in zip(row, widths, strict=True)]
             self.stdout.write("  ".join(cells).rstrip())
-        self.stdout.write(
-            "社会组织党组织书记：需要党组织数据，待党组织名册功能完成后再提供演示账号。"
-        )
 
 
 def _org_key(row):
@@ -263,6 +370,43 @@ def _existing_org_ids(keys):
         for name, pk in filed.values_list("name", "pk"):
             found[("name", name)] = pk
     return found
+
+
+def _stored_covered_orgs(names):
+    """{Party organization name: {USCC or name of each org it covers}} for those stored."""
+    found = {}
+    through = PartyOrganization.covered_orgs.through.objects
+    for start in range(0, len(names), QUERY_CHUNK):
+        chunk = names[start : start + QUERY_CHUNK]
+        for name in PartyOrganization.objects.filter(name__in=chunk).values_list("name", flat=True):
+            found[name] = set()
+        pairs = through.filter(partyorganization__name__in=chunk).values_list(
+            "partyorganization__name", "socialorg__uscc", "socialorg__name"
+        )
+        for party_org, code, org_name in pairs:
+            found[party_org].add(code or org_name)
+    return found
+
+
+def _secretary_party_org():
+    """The secretary account's Party organization: the one it has, if it still exists;
+    else the joint branch (not a workstation's) covering the most orgs, with the most
+    members, so the account shows a scope of several orgs."""
+    current = PartyOrganization.objects.filter(users__username=SECRETARY, dissolved_on=None)
+    if current.exists():
+        return current.first()
+    return (
+        PartyOrganization.objects.filter(
+            dissolved_on=None, formation=PartyOrganization.Formation.JOINT
+        )
+        .annotate(
+            orgs=Count("covered_orgs", distinct=True),
+            held=Count("members", filter=Q(members__status=Member.Status.ACTIVE), distinct=True),
+        )
+        .filter(held__gte=3)
+        .order_by("-orgs", "-held", "name")
+        .first()
+    )
 
 
 def _street_committee_for(username, city):
