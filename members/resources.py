@@ -189,7 +189,8 @@ class MemberTemplate(ImportTemplate):
         return []
 
     def prepare(self, instance, values):
-        instance.derive_from_id_number()
+        # Gender and birth date: Member.clean_fields derives them when a new row is
+        # validated; a stored member's number, the key, does not change.
         if not hasattr(instance, "import_sitting_posts"):
             instance.import_sitting_posts = []
 
