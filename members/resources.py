@@ -141,7 +141,7 @@ class MemberTemplate(ImportTemplate):
     validation_exclude = ("gender", "birth_date")  # derived from the ID number
     example_row = {
         "姓名": "王某某",
-        "身份证号": "320102198001010019",
+        "身份证号": "320102198001010016",
         "民族": "汉族",
         "学历": "大学本科",
         "联系电话": "13800000000",

@@ -587,3 +587,14 @@ def test_import_file_accepts_the_template_by_name(world, superuser):
     report = import_file(template_name="members", file=io.BytesIO(data), filename=name,
                          user=superuser)  # fmt: skip
     assert report.created == 1
+
+
+def test_the_example_rows_of_both_templates_hold_valid_codes():
+    from orgs.importing.registry import get_template
+    from orgs.validators import id_number_problem, uscc_problem
+
+    members, party_orgs = get_template("members"), get_template("party_orgs")
+    assert list(members.example_row) == list(member_row())
+    assert id_number_problem(members.example_row["身份证号"]) is None
+    assert uscc_problem(members.example_row["工作单位"]) is None
+    assert uscc_problem(party_orgs.example_row["覆盖社会组织"]) is None
