@@ -189,9 +189,7 @@ class _Run:
                 creates + updates, [o.pk for o in existing.values()]
             ):
                 self.error(number, column, message)
-            for number, column, message in self.template.check_scope(
-                self.scope, creates + updates
-            ):
+            for number, column, message in self.template.check_scope(self.scope, creates + updates):
                 self.error(number, column, message)
         if report.errors:
             return
