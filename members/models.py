@@ -188,12 +188,12 @@ class PostQuerySet(models.QuerySet):
         """Posts of the Party organizations a scope sees, and instructors of its orgs."""
         if scope.sees_everything:
             return self
-        party_orgs = PartyOrganization.objects.for_scope(scope).filter(
-            pk=models.OuterRef("party_org_id")
-        )
-        guided = SocialOrg.objects.for_scope(scope).filter(instructor_posts=models.OuterRef("pk"))
-        # Exists, not joins: a post guiding several orgs must appear once.
-        return self.filter(models.Exists(party_orgs) | models.Exists(guided))
+        # Uncorrelated IN subqueries: found once, each post listed once.
+        party_orgs = PartyOrganization.objects.for_scope(scope).values("pk")
+        guiding = Post.guided_orgs.through.objects.filter(
+            socialorg__in=SocialOrg.objects.for_scope(scope).values("pk")
+        ).values("post_id")
+        return self.filter(Q(party_org__in=party_orgs) | Q(pk__in=guiding))
 
     def current(self, today=None):
         """Posts in office: no end date, or one not yet passed (Post.is_current)."""
@@ -318,9 +318,9 @@ class ApprovalQuerySet(models.QuerySet):
         """Reviews of secretaries of the scope's Party organizations and of its orgs' heads."""
         if scope.sees_everything:
             return self
-        posts = Post.objects.for_scope(scope).filter(pk=models.OuterRef("post_id"))
-        orgs = SocialOrg.objects.for_scope(scope).filter(pk=models.OuterRef("org_id"))
-        return self.filter(models.Exists(posts) | models.Exists(orgs))
+        posts = Post.objects.for_scope(scope).values("pk")
+        orgs = SocialOrg.objects.for_scope(scope).values("pk")
+        return self.filter(Q(post__in=posts) | Q(org__in=orgs))
 
 
 class Approval(models.Model):
