@@ -4,15 +4,15 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from members.models import Member
 from orgs.admin_import import ImportAdminMixin
-from orgs.admin_tools import AnnotatedListMixin
+from orgs.admin_tools import AnnotatedListMixin, count_of
 from orgs.exports import SafeXLSX
 from orgs.models import (
     OrgDocument,
@@ -289,10 +289,12 @@ class SocialOrgAdmin(
 
     def annotate_list(self, request, queryset):
         # Members working in the org, on the register: counted in the list query.
-        on_register = Q(members__status="active")
+        on_register = Member.objects.on_register()
         return queryset.annotate(
-            members_count=Count("members", filter=on_register),
-            full_members_count=Count("members", filter=on_register & Q(members__category="full")),
+            members_count=count_of(on_register, "workplace"),
+            full_members_count=count_of(
+                on_register.filter(category=Member.Category.FULL), "workplace"
+            ),
         )
 
     @admin.display(description=_("在册党员"), ordering="members_count")

@@ -11,7 +11,6 @@ from django.contrib import admin
 from django.db.models import (
     Case,
     CharField,
-    Count,
     Exists,
     F,
     IntegerField,
@@ -31,11 +30,16 @@ from simple_history.admin import SimpleHistoryAdmin
 from members.models import Member, Post
 from orgs import rules
 from orgs.admin_import import ImportAdminMixin
-from orgs.admin_tools import AnnotatedListMixin, KeepCurrentChoicesForm, M2MHistoryMixin
+from orgs.admin_tools import (
+    AnnotatedListMixin,
+    KeepCurrentChoicesForm,
+    M2MHistoryMixin,
+    count_of,
+)
 from orgs.models import PartyOrganization, SocialOrg, Workstation
 from orgs.scoped_admin import ScopedAdminMixin, ScopedInlineMixin
 
-ACTIVE, FULL = Member.Status.ACTIVE, Member.Category.FULL
+FULL = Member.Category.FULL
 # A committee (支部委员会) beyond the secretary: a deputy or committee members in office.
 COMMITTEE_BESIDES_SECRETARY = (Post.Kind.DEPUTY_SECRETARY, Post.Kind.COMMITTEE_MEMBER)
 TREE_LEVELS = 4  # deeper Party organizations still list, under their great-grandparent
@@ -230,12 +234,10 @@ class PartyOrganizationAdmin(
         committee = current_posts().filter(
             party_org=OuterRef("pk"), kind__in=COMMITTEE_BESIDES_SECRETARY
         )
+        on_register = Member.objects.on_register()
         return queryset.annotate(
-            # One join (members), so the two counts cannot multiply each other.
-            members_count=Count("members", filter=Q(members__status=ACTIVE)),
-            full_members_count=Count(
-                "members", filter=Q(members__status=ACTIVE, members__category=FULL)
-            ),
+            members_count=count_of(on_register, "party_org"),
+            full_members_count=count_of(on_register.filter(category=FULL), "party_org"),
             has_committee=Exists(committee),
             term_begins=Coalesce("term_started_on", "founded_on"),
             tree_depth=tree_depth(),

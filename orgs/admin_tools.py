@@ -1,7 +1,8 @@
 """Small admin pieces shared by the Party-organization and member admins.
 
 - `AnnotatedListMixin`: counts and flags computed in the change list's one query
-  (`annotate_list`), not per row, and only for the list (not for autocomplete or forms).
+  (`annotate_list`), not per row, and only for the list (not for autocomplete or forms);
+  `count_of` builds such a count.
 - `SelectedObjectFilter`: filter a list by one related record chosen elsewhere (the
   members count of an org links to its members), without listing thousands of records.
 - `KeepCurrentChoicesForm`: scoped choices plus the values the record already holds.
@@ -14,6 +15,8 @@ from collections import defaultdict
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.html import conditional_escape
 from django.utils.text import capfirst
 from simple_history.utils import get_m2m_reverse_field_name
@@ -40,6 +43,24 @@ class AnnotatedListMixin:
 
     def annotate_list(self, request, queryset):
         return queryset
+
+
+def count_of(queryset, field):
+    """How many rows of `queryset` point to the listed row through `field`, as a column of
+    the list's own query.
+
+    A correlated subquery rather than Count() over a join: the join's GROUP BY counts
+    every row in the scope before the page is cut (200 ms instead of 9 ms for 20,000 orgs
+    and 150,000 members on SQLite), and makes the page count a grouped subquery too.
+    """
+    counted = (
+        queryset.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 class SelectedObjectFilter(admin.SimpleListFilter):
