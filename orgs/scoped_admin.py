@@ -1,12 +1,13 @@
 """One admin mixin that applies the user's scope everywhere the admin returns rows.
 
 Lists and search (get_queryset), object, delete and history pages (404 for unknown and
-out-of-scope ids alike, never a hint that the record exists), foreign-key and
-many-to-many choices, and autocomplete (Django's autocomplete view asks the *target*
-admin's get_queryset, which is scoped here too).
+out-of-scope ids alike, never a hint that the record exists; history versions are read
+only), foreign-key and many-to-many choices, and autocomplete (Django's autocomplete
+view asks the *target* admin's get_queryset, which is scoped here too).
 """
 
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from orgs.scopes import Scope
@@ -47,6 +48,11 @@ class ScopedAdminMixin:
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._ensure_in_scope(request, object_id)
+        # django-simple-history saves a POSTed version form without asking for the change
+        # permission, and SIMPLE_HISTORY_REVERT_DISABLED only hides the button: a read-only
+        # role could rewrite a record through its history page. Versions are read only.
+        if request.method == "POST":
+            raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
