@@ -170,7 +170,7 @@ def test_the_list_shows_the_masked_number_and_never_the_full_one(client, party_w
     assert_hidden(member, response, listed(client, q=member.name)[0])
 
 
-@pytest.mark.parametrize("role", ["education", "city_two_new"])
+@pytest.mark.parametrize("role", ["education", "city_two_new", "organization_dept", "admin"])
 def test_no_admin_page_shows_the_full_number_before_a_reveal(client, party_world, role):
     member = party_world["members"]["m_school"]
     # A corrected number: the history now holds two numbers, both to be hidden.
@@ -728,3 +728,36 @@ def test_member_pages_need_at_most_12_queries_whatever_the_data_size(client, par
     ok = {name: queries for name, (status, queries) in large.items() if status == 200}
     assert max(ok.values()) <= MAX_QUERIES, ok
     assert large["list"][0] == 200
+
+
+# --- history versions are read only ------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["organization_dept", "city_two_new", "admin"])
+def test_posting_to_a_historical_version_rewrites_nothing(client, party_world, role):
+    member = party_world["members"]["m_school"]
+    url = member_url("simple_history", member, member.history.first().pk)
+    client.force_login(party_world["users"][role])
+    response = client.post(url, _member_data(member, name="被改写"))
+    assert response.status_code == 403
+    member.refresh_from_db()
+    assert member.name == "王启明"
+
+
+# --- import ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "can_import"),
+    [("secretary", True), ("city_two_new", True), ("organization_dept", False)],
+)
+def test_member_import_buttons_show_for_those_who_keep_the_register(
+    client, party_world, role, can_import
+):
+    client.force_login(party_world["users"][role])
+    page = client.get(reverse(CHANGELIST)).content.decode()
+    assert (reverse("admin:members_member_import") in page) is can_import
+    template = client.get(reverse("admin:members_member_import_template"))
+    assert template.status_code == (200 if can_import else 403)
+    if can_import:
+        assert template["Content-Type"].startswith("application/vnd.openxmlformats")

@@ -505,6 +505,48 @@ def test_the_change_form_shows_the_current_secretary_and_committee(client, party
     assert f"{reverse('admin:members_post_add')}?party_org={school.pk}" in page
 
 
+def test_history_shows_changes_of_covered_orgs_without_a_query_per_version(client, party_world):
+    joint = party_world["party_orgs"]["joint"]
+    orgs = party_world["orgs"]
+    client.force_login(party_world["users"]["city_two_new"])
+    url = reverse("admin:orgs_partyorganization_history", args=[joint.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for index in range(6):
+        joint.approval_number = f"宁两新〔2024〕{index}号"
+        joint.save()
+        if index % 2:
+            joint.covered_orgs.add(orgs["school"])
+        else:
+            joint.covered_orgs.remove(orgs["school"])
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    page = response.content.decode()
+    assert "南京市青年志愿者协会、新街口社区读书会" in page  # before
+    assert "南京市青年志愿者协会、新街口社区读书会、玄武区启明培训学校" in page  # after
+    assert len(many) == len(few) <= MAX_QUERIES
+
+
+@pytest.mark.parametrize(
+    ("url_name", "key"),
+    [("orgs_partyorganization", "party_org"), ("orgs_socialorg", "org")],
+)
+def test_a_read_only_role_cannot_rewrite_a_record_through_its_history_page(
+    client, party_world, url_name, key
+):
+    record = (
+        party_world["party_orgs"]["school"] if key == "party_org" else party_world["orgs"]["school"]
+    )
+    url = reverse(f"admin:{url_name}_simple_history", args=[record.pk, record.history.first().pk])
+    client.force_login(party_world["users"]["organization_dept"])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"name": "被改写的名称"})
+    assert response.status_code == 403
+    record.refresh_from_db()
+    assert record.name != "被改写的名称"
+
+
 # --- workstations, secretary accounts ----------------------------------------------
 
 
