@@ -592,6 +592,23 @@ def test_seed_creates_party_orgs_and_members_and_a_rerun_creates_nothing():
 
 
 @pytest.mark.django_db
+def test_a_rerun_keeps_what_users_changed_in_the_registers():
+    _seed()
+    member = Member.objects.filter(posts=None).first()
+    member.status = Member.Status.DECEASED
+    member.save()
+    party_org = PartyOrganization.objects.filter(kind=PartyOrganization.Kind.BRANCH).first()
+    party_org.founded_on = party_org.founded_on.replace(day=1)
+    party_org.save()
+    before = _state()
+    output = _seed()
+    assert _state() == before  # the deceased member is not brought back as a new record
+    assert "党员：新增0名" in output and "党组织：新增0个" in output
+    party_org.refresh_from_db()
+    assert party_org.founded_on.day == 1
+
+
+@pytest.mark.django_db
 def test_the_secretary_account_sees_the_orgs_its_party_org_covers():
     output = _seed()
     user = User.objects.select_related("party_org").get(username="shuji")

@@ -256,20 +256,13 @@ class Command(BaseCommand):
         """
         rows = demo.demo_party_org_rows(org_rows, seed)
         stored = _stored_covered_orgs([r["党组织名称"] for r in rows])
-        new = [
-            row
-            for row in rows
-            if row["党组织名称"] not in stored
-            or set(row["覆盖社会组织"].split(demo.COVERED_SEPARATOR)) > stored[row["党组织名称"]]
-        ]
-        # Parents first, in their own files: a secondary branch names its committee.
-        tops = [row for row in new if not row["上级党组织"]]
-        secondary = [row for row in new if row["上级党组织"]]
-        for part in (tops, secondary):
-            for start in range(0, len(part), IMPORT_CHUNK):
-                self._import(
-                    "party_orgs", demo.PARTY_ORG_COLUMNS, part[start : start + IMPORT_CHUNK], admin
-                )
+        new = [row for row in rows if _party_org_is_new_or_grown(row, stored)]
+        # Rows list a committee before its secondary branches, so a file that splits them
+        # still finds the committee stored.
+        for start in range(0, len(new), IMPORT_CHUNK):
+            self._import(
+                "party_orgs", demo.PARTY_ORG_COLUMNS, new[start : start + IMPORT_CHUNK], admin
+            )
         added = sum(row["党组织名称"] not in stored for row in new)
         grown = f"，{len(new) - added}个联合党组织增加了覆盖的社会组织" if len(new) > added else ""
         self.stdout.write(f"党组织：新增{added}个{grown}，共{len(rows)}个演示党组织")
@@ -279,14 +272,9 @@ class Command(BaseCommand):
         rows = demo.demo_member_rows(
             org_rows, party_rows, seed, as_of=max(timezone.localdate(), demo.DEMO_LAST_DAY)
         )
-        numbers = [row["身份证号"] for row in rows]
-        existing = set()
-        for start in range(0, len(numbers), QUERY_CHUNK):
-            existing.update(
-                Member.objects.filter(
-                    id_number__in=numbers[start : start + QUERY_CHUNK]
-                ).values_list("id_number", flat=True)
-            )
+        # Every stored number, whatever the member's status: a demo member a user marked
+        # 已转出 or 去世 is not brought back. One query: faster than chunks of IN (...).
+        existing = set(Member.objects.values_list("id_number", flat=True))
         new = [row for row in rows if row["身份证号"] not in existing]
         seconds = 0.0
         for start in range(0, len(new), MEMBER_IMPORT_CHUNK):
@@ -376,19 +364,33 @@ def _existing_org_ids(keys):
 
 
 def _stored_covered_orgs(names):
-    """{Party organization name: {USCC or name of each org it covers}} for those stored."""
-    found = {}
-    through = PartyOrganization.covered_orgs.through.objects
-    for start in range(0, len(names), QUERY_CHUNK):
-        chunk = names[start : start + QUERY_CHUNK]
-        for name in PartyOrganization.objects.filter(name__in=chunk).values_list("name", flat=True):
-            found[name] = set()
-        pairs = through.filter(partyorganization__name__in=chunk).values_list(
-            "partyorganization__name", "socialorg__uscc", "socialorg__name"
-        )
-        for party_org, code, org_name in pairs:
+    """{Party organization name: {USCC or name of each org it covers}} for those stored.
+
+    Standalone ones are left empty: they cover one org and never grow. Whole tables in
+    two queries: faster than chunks of IN (...) for the demo's thousands of names.
+    """
+    wanted = set(names)
+    found = {
+        name: set()
+        for name in PartyOrganization.objects.values_list("name", flat=True)
+        if name in wanted
+    }
+    pairs = PartyOrganization.covered_orgs.through.objects.exclude(
+        partyorganization__formation=PartyOrganization.Formation.STANDALONE
+    ).values_list("partyorganization__name", "socialorg__uscc", "socialorg__name")
+    for party_org, code, org_name in pairs:
+        if party_org in found:
             found[party_org].add(code or org_name)
     return found
+
+
+def _party_org_is_new_or_grown(row, stored):
+    name = row["党组织名称"]
+    if name not in stored:
+        return True
+    if row["组建方式"] == demo.STANDALONE:
+        return False
+    return set(row["覆盖社会组织"].split(demo.COVERED_SEPARATOR)) > stored[name]
 
 
 def _secretary_party_org():
