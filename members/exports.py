@@ -7,76 +7,106 @@ importing the office's own full file.
 """
 
 from import_export import fields, resources
-from import_export.widgets import BooleanWidget, DateWidget
 
 from members.models import Member
 from members.privacy import age, masked
 
+COLUMNS = {
+    "name": "姓名",
+    "id_number": "身份证号（脱敏）",
+    "gender": "性别",
+    "age": "年龄",
+    "ethnicity": "民族",
+    "education": "学历",
+    "phone": "联系电话",
+    "workplace": "工作单位",
+    "workplace_code": "工作单位统一社会信用代码",
+    "workplace_role": "社会组织职务",
+    "category": "党员类别",
+    "joined_on": "入党日期",
+    "full_member_on": "转正日期",
+    "party_org": "组织关系所在党组织",
+    "outside_holder": "组织关系所在单位",
+    "is_floating": "是否流动党员",
+    "status": "党籍状态",
+    "last_contact_on": "最近联系日期",
+}
 
-class YesNoWidget(BooleanWidget):
-    def render(self, value, obj=None, **kwargs):
-        return "是" if value else "否"
+
+def _labels(choices):
+    return {value: str(label) for value, label in choices}
+
+
+def _date(value):
+    return value.isoformat() if value else ""
 
 
 class MemberExportResource(resources.ModelResource):
-    name = fields.Field(attribute="name", column_name="姓名")
-    id_number = fields.Field(column_name="身份证号（脱敏）")
-    gender = fields.Field(column_name="性别")
-    age = fields.Field(column_name="年龄")
-    ethnicity = fields.Field(attribute="ethnicity", column_name="民族")
-    education = fields.Field(attribute="education", column_name="学历")
-    phone = fields.Field(attribute="phone", column_name="联系电话")
-    workplace = fields.Field(column_name="工作单位")
-    workplace_code = fields.Field(column_name="工作单位统一社会信用代码")
-    workplace_role = fields.Field(column_name="社会组织职务")
-    category = fields.Field(column_name="党员类别")
-    joined_on = fields.Field(attribute="joined_on", column_name="入党日期", widget=DateWidget())
-    full_member_on = fields.Field(
-        attribute="full_member_on", column_name="转正日期", widget=DateWidget()
-    )
-    party_org = fields.Field(column_name="组织关系所在党组织")
-    outside_holder = fields.Field(attribute="outside_holder", column_name="组织关系所在单位")
-    is_floating = fields.Field(
-        attribute="is_floating", column_name="是否流动党员", widget=YesNoWidget()
-    )
-    status = fields.Field(column_name="党籍状态")
-    last_contact_on = fields.Field(
-        attribute="last_contact_on", column_name="最近联系日期", widget=DateWidget()
-    )
+    """Rows are built by `values()` in one pass: django-import-export's per-field
+    machinery (and Django's get_FOO_display) cost a millisecond a row, a minute and a
+    half for a city's 150,000 members."""
+
+    name = fields.Field(column_name=COLUMNS["name"])
+    id_number = fields.Field(column_name=COLUMNS["id_number"])
+    gender = fields.Field(column_name=COLUMNS["gender"])
+    age = fields.Field(column_name=COLUMNS["age"])
+    ethnicity = fields.Field(column_name=COLUMNS["ethnicity"])
+    education = fields.Field(column_name=COLUMNS["education"])
+    phone = fields.Field(column_name=COLUMNS["phone"])
+    workplace = fields.Field(column_name=COLUMNS["workplace"])
+    workplace_code = fields.Field(column_name=COLUMNS["workplace_code"])
+    workplace_role = fields.Field(column_name=COLUMNS["workplace_role"])
+    category = fields.Field(column_name=COLUMNS["category"])
+    joined_on = fields.Field(column_name=COLUMNS["joined_on"])
+    full_member_on = fields.Field(column_name=COLUMNS["full_member_on"])
+    party_org = fields.Field(column_name=COLUMNS["party_org"])
+    outside_holder = fields.Field(column_name=COLUMNS["outside_holder"])
+    is_floating = fields.Field(column_name=COLUMNS["is_floating"])
+    status = fields.Field(column_name=COLUMNS["status"])
+    last_contact_on = fields.Field(column_name=COLUMNS["last_contact_on"])
 
     class Meta:
         model = Member
-        fields = (
-            "name", "id_number", "gender", "age", "ethnicity", "education", "phone",
-            "workplace", "workplace_code", "workplace_role", "category", "joined_on",
-            "full_member_on", "party_org", "outside_holder", "is_floating", "status",
-            "last_contact_on",
-        )  # fmt: skip
-        export_order = fields
+        fields = tuple(COLUMNS)
+        export_order = tuple(COLUMNS)
 
-    def dehydrate_id_number(self, member):
-        return masked(member.id_number)
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Labels in the language of the request, looked up once per export.
+        self._gender = _labels(Member.Gender.choices)
+        self._role = _labels(Member.WorkplaceRole.choices)
+        self._category = _labels(Member.Category.choices)
+        self._status = _labels(Member.Status.choices)
+        self._names = {}
 
-    def dehydrate_gender(self, member):
-        return member.get_gender_display()
+    def values(self, member):
+        workplace, party_org = member.workplace, member.party_org
+        return {
+            "name": member.name,
+            "id_number": masked(member.id_number),
+            "gender": self._gender.get(member.gender, ""),
+            "age": age(member),
+            "ethnicity": member.ethnicity,
+            "education": member.education,
+            "phone": member.phone,
+            "workplace": workplace.name,
+            "workplace_code": workplace.uscc or "",
+            "workplace_role": self._role.get(member.workplace_role, ""),
+            "category": self._category.get(member.category, ""),
+            "joined_on": _date(member.joined_on),
+            "full_member_on": _date(member.full_member_on),
+            "party_org": party_org.name if party_org else "",
+            "outside_holder": member.outside_holder,
+            "is_floating": "是" if member.is_floating else "否",
+            "status": self._status.get(member.status, ""),
+            "last_contact_on": _date(member.last_contact_on),
+        }
 
-    def dehydrate_age(self, member):
-        return age(member)
-
-    def dehydrate_workplace(self, member):
-        return member.workplace.name
-
-    def dehydrate_workplace_code(self, member):
-        return member.workplace.uscc or ""
-
-    def dehydrate_workplace_role(self, member):
-        return member.get_workplace_role_display()
-
-    def dehydrate_category(self, member):
-        return member.get_category_display()
-
-    def dehydrate_party_org(self, member):
-        return member.party_org.name if member.party_org_id else ""
-
-    def dehydrate_status(self, member):
-        return member.get_status_display()
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        key = tuple(selected_fields or ())
+        names = self._names.get(key)
+        if names is None:
+            fields_ = self.get_export_fields(selected_fields)
+            names = self._names[key] = [self.get_field_name(field) for field in fields_]
+        row = self.values(instance)
+        return [row[name] for name in names]
