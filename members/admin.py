@@ -286,6 +286,11 @@ class PostAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         (_("其他"), {"fields": ("cross_appointed", "recommended_two_reps")}),
     )
 
+    def get_queryset(self, request):
+        # A post's name is its holder's: autocomplete prints it for every result. (Set here,
+        # list_select_related no longer applies, so it names the list's relations too.)
+        return super().get_queryset(request).select_related("member", "party_org")
+
     @admin.display(description=_("姓名"), ordering="member__name")
     def holder(self, post):
         return post.member.name if post.member_id else post.person_name

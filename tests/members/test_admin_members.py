@@ -698,6 +698,8 @@ def member_pages(world):
         "import": reverse("admin:members_member_import"),
         "autocomplete": reverse("admin:autocomplete")
         + "?app_label=members&model_name=post&field_name=member&term=",
+        "post autocomplete": reverse("admin:autocomplete")
+        + "?app_label=members&model_name=approval&field_name=post&term=",
         "posts": reverse("admin:members_post_changelist"),
         "post change": reverse("admin:members_post_change", args=[post.pk]),
         "approvals": reverse("admin:members_approval_changelist"),
