@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
 from orgs.admin_import import ImportAdminMixin
 from orgs.exports import SafeXLSX
@@ -22,7 +21,7 @@ from orgs.models import (
     stale_cutoff,
 )
 from orgs.resources import SocialOrgResource
-from orgs.scoped_admin import ScopedAdminMixin, ScopedInlineMixin, request_scope
+from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin, ScopedInlineMixin, request_scope
 from orgs.scopes import ScopeKind
 from orgs.services import document_prepare, org_save, org_touch_archive
 from orgs.validators import validate_document_file
@@ -64,7 +63,7 @@ class ZoneAdmin(ReferenceDataAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(ImportAdminMixin, ReferenceDataAdmin, SimpleHistoryAdmin):
+class UnitAdmin(ImportAdminMixin, ReferenceDataAdmin, HistoryAdmin):
     import_template = "units"
     list_display = ("name", "kind", "level", "region", "sector")
     list_filter = ("kind", "level")
@@ -98,6 +97,11 @@ class UserAdmin(DjangoUserAdmin):
     def has_module_permission(self, request):
         return request.user.is_superuser
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.is_staff = True  # every account works in the admin
+        super().save_model(request, obj, form, change)
+
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
 
@@ -115,7 +119,7 @@ class StaleFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(archive_updated_at__lt=stale_cutoff())
+            return queryset.stale()
         if self.value() == "no":
             return queryset.filter(archive_updated_at__gte=stale_cutoff())
         return queryset
@@ -172,6 +176,13 @@ class DocumentInline(ScopedInlineMixin, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if not self.has_change_permission(request, obj):
+            # A read-only file field renders a link to the stored path; 下载 is the way in.
+            fields = [name for name in fields if name != "file"]
+        return fields
+
     @admin.display(description=_("下载"))
     def download(self, obj):
         if not obj.pk:
@@ -185,7 +196,7 @@ class DocumentInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(SocialOrg)
-class SocialOrgAdmin(ImportAdminMixin, ExportMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class SocialOrgAdmin(ImportAdminMixin, ExportMixin, ScopedAdminMixin, HistoryAdmin):
     import_template = "orgs"
     # 导出 writes the filtered, scoped list in the 社会组织名册 columns, so a file
     # exported here can be corrected and imported again.
@@ -256,13 +267,18 @@ class SocialOrgAdmin(ImportAdminMixin, ExportMixin, ScopedAdminMixin, SimpleHist
         )
 
     def get_search_results(self, request, queryset, search_term):
-        # A pasted code often carries spaces or lower case: match it as the stored code too.
+        # A pasted code often carries spaces or lower case: match it as the stored code
+        # too, within the queryset as filtered so far (list filters, scope).
         term = search_term.strip()
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, term)
+        found, may_have_duplicates = super().get_search_results(request, queryset, term)
         code = term.replace(" ", "").upper()
         if len(code) == 18 and code != term:
-            queryset |= self.get_queryset(request).filter(uscc=code)
-        return queryset, may_have_duplicates
+            found = found | queryset.filter(uscc=code)
+        return found, may_have_duplicates
+
+    def get_valid_export_item_pks(self, request):
+        # import-export's default lists every id in the table; ours are the scoped ones.
+        return self.get_queryset(request).values_list("pk", flat=True)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         scope = request_scope(request)
@@ -307,7 +323,7 @@ class SocialOrgAdmin(ImportAdminMixin, ExportMixin, ScopedAdminMixin, SimpleHist
 
 
 @admin.register(OrgYearRecord)
-class OrgYearRecordAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class OrgYearRecordAdmin(ScopedAdminMixin, HistoryAdmin):
     list_display = (
         "org",
         "year",

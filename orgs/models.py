@@ -284,6 +284,7 @@ class SocialOrg(models.Model):
         null=True,
         blank=True,
         related_name="supervised_orgs",
+        limit_choices_to={"kind": "supervisor"},
         help_text=_("留空表示直接登记"),
     )
     is_trade_association = models.BooleanField(_("行业协会商会"), default=False)
@@ -404,6 +405,11 @@ class SocialOrg(models.Model):
             errors["street"] = _("所属街道不在所属区县内")
         if self.zone_id and self.district_id and self.zone.district_id != self.district_id:
             errors["zone"] = _("所在区域不在所属区县内")
+        supervisor = self.supervising_unit if self.supervising_unit_id else None
+        if supervisor and supervisor.kind != Unit.Kind.SUPERVISOR:
+            errors["supervising_unit"] = _("“{unit}”不是业务主管单位（其单位类型为{kind}）").format(
+                unit=supervisor.name, kind=supervisor.get_kind_display()
+            )
         authority = self.registration_authority if self.registration_authority_id else None
         if authority and kind and kind.registered_by_civil_affairs:
             if authority.kind != Unit.Kind.REGISTRATION:

@@ -46,6 +46,10 @@ def _units():
     return Unit.objects.all()
 
 
+def _supervisors():
+    return Unit.objects.filter(kind=Unit.Kind.SUPERVISOR)
+
+
 def _zones():
     return Zone.objects.all()
 
@@ -93,7 +97,7 @@ class SocialOrgResource(resources.ModelResource):
         "registration_level", "登记级别", widget=ChoiceWidget(SocialOrg.RegistrationLevel)
     )
     registered_on = Field("registered_on", "登记日期", widget=DateWidget())
-    supervising_unit = Field("supervising_unit", "业务主管单位", widget=LookupWidget(_units))
+    supervising_unit = Field("supervising_unit", "业务主管单位", widget=LookupWidget(_supervisors))
     district = Field("district", "所属区县", widget=LookupWidget(_districts, codes=True))
     street = Field(
         "street",

@@ -7,7 +7,9 @@ admin's get_queryset, which is scoped here too).
 """
 
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
 
 from orgs.scopes import Scope
 
@@ -25,6 +27,20 @@ def scoped_queryset(request, queryset):
     if hasattr(queryset, "for_scope"):
         return queryset.for_scope(request_scope(request))
     return queryset
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's admin with read-only history pages.
+
+    Its version page saves whatever form is POSTed to it (a "revert") and checks only the
+    *view* permission; SIMPLE_HISTORY_REVERT_DISABLED merely hides the button. History
+    here is a record, never a way to write: anything but GET and HEAD is refused.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ScopedAdminMixin:

@@ -260,7 +260,9 @@ class _Run:
             if field_ is None:
                 continue  # a column that prepare() turns into model fields
             if value in (None, "") and field_.has_default():
-                value = field_.get_default()  # an empty cell means the published default
+                if action == UPDATED:
+                    continue  # a blank cell keeps what is stored (a 注销 org stays 注销)
+                value = field_.get_default()  # and means the published default for a new one
             elif value is None and not field_.null:
                 value = field_.get_default()
             setattr(instance, name, value)
