@@ -147,7 +147,10 @@ def test_blank_cells_with_defaults_keep_a_stored_orgs_values(db):
         registration_authority=office, registration_level="district", district=district,
         status=SocialOrg.Status.DEREGISTERED, is_key=True,
     )  # fmt: skip
-    header = "名称,统一社会信用代码,组织类型,行业领域,登记管理机关,登记级别,登记日期,所属区县,法定代表人,从业人员数,是否重点社会组织,状态"
+    header = (
+        "名称,统一社会信用代码,组织类型,行业领域,登记管理机关,登记级别,登记日期,"
+        "所属区县,法定代表人,从业人员数,是否重点社会组织,状态"
+    )
     row = (
         f"{org.name},{org.uscc},社会团体,其他,南京市玄武区民政局,区县级,2015-06-01,玄武区,"
         f"新代表,{org.staff_count},,"
