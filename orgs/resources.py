@@ -158,9 +158,8 @@ class UnitTemplate(ImportTemplate):
     def load_existing(self, keys):
         found = {}
         for chunk in _chunks(keys):
-            found.update(
-                {u.name: u for u in Unit.objects.filter(name__in=chunk).select_related("region")}
-            )
+            units = Unit.objects.filter(name__in=chunk).select_related("region")
+            found.update({u.name: u for u in units.select_for_update(of=("self",))})
         return found
 
     def in_scope_ids(self, scope, ids):
@@ -254,12 +253,14 @@ class SocialOrgTemplate(ImportTemplate):
         related = ("registration_authority", "district", "street", "zone")
         found = {}
         for chunk in _chunks(codes):
-            for org in SocialOrg.objects.filter(uscc__in=chunk).select_related(*related):
+            orgs = SocialOrg.objects.filter(uscc__in=chunk).select_related(*related)
+            for org in orgs.select_for_update(of=("self",)):
                 found[("uscc", org.uscc)] = org
         for chunk in _chunks(names):
             # An active record wins over a deregistered one of the same name.
             orgs = SocialOrg.objects.filter(uscc__isnull=True, name__in=chunk)
-            for org in orgs.select_related(*related).order_by("-status"):
+            orgs = orgs.select_related(*related).select_for_update(of=("self",))
+            for org in orgs.order_by("-status"):
                 found[("name", org.name)] = org
         return found
 

@@ -166,3 +166,44 @@ def test_blank_cells_with_defaults_keep_a_stored_orgs_values(db):
     assert org.legal_representative == "新代表"
     assert org.status == SocialOrg.Status.DEREGISTERED  # a blank 状态 did not revive it
     assert org.is_key is True  # a blank 是/否 kept the flag
+
+
+def test_one_upload_names_every_problem_of_every_row_in_row_order(db):
+    import io
+
+    from orgs.importing.service import import_file
+
+    city = factories.CityFactory()
+    district = factories.DistrictFactory(parent=city, code="320102", name="玄武区")
+    office = factories.UnitFactory(
+        name="南京市玄武区民政局", level=Unit.Level.DISTRICT, region=district
+    )
+    taken = factories.SocialOrgFactory(
+        registration_authority=office, district=district, registration_level="district"
+    )
+    good = factories.SocialOrgFactory.build().uscc
+    bad_check = good[:17] + ("0" if good[17] != "0" else "1")
+    head = (
+        "名称,统一社会信用代码,组织类型,行业领域,登记管理机关,登记级别,登记日期,"
+        "所属区县,法定代表人,从业人员数"
+    )
+    rows = [
+        # a bad date cell AND a wrong check character (a model rule) in the same row
+        f"甲协会,{bad_check},社会团体,其他,南京市玄武区民政局,区县级,2019-13-01,玄武区,张,1",
+        # the name of an existing active org (a check across rows and the database)
+        f"{taken.name},{factories.SocialOrgFactory.build().uscc},社会团体,其他,"
+        "南京市玄武区民政局,区县级,2019-01-01,玄武区,张,1",
+    ]
+    report = import_file(
+        template_name="orgs",
+        file=io.BytesIO(("\n".join([head, *rows]) + "\n").encode()),
+        filename="orgs.csv",
+        user=factories.UserFactory(unit=None, is_superuser=True),
+        dry_run=True,
+    )
+    assert [(e.row, e.column) for e in report.errors] == [
+        (2, "登记日期"),
+        (2, "统一社会信用代码"),
+        (3, "名称"),
+    ]
+    assert report.rows == []  # no preview of a file that will not import
