@@ -23,7 +23,13 @@ from orgs.models import (
 from orgs.resources import SocialOrgResource
 from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin, ScopedInlineMixin, request_scope
 from orgs.scopes import ScopeKind
-from orgs.services import document_prepare, org_save, org_touch_archive
+from orgs.services import (
+    document_files_discard,
+    document_prepare,
+    org_save,
+    org_touch_archive,
+    year_record_save,
+)
 from orgs.validators import validate_document_file
 
 admin.site.site_header = _("党建通 · 社会组织党建工作系统")
@@ -305,15 +311,22 @@ class SocialOrgAdmin(ImportAdminMixin, ExportMixin, ScopedAdminMixin, HistoryAdm
         org_save(org=obj, user=request.user, touch=form.has_changed())
 
     def save_formset(self, request, form, formset, change):
+        discarded = []
         if formset.model is OrgDocument:
             for inline_form in formset.forms:
-                if inline_form.has_changed() and "file" in inline_form.changed_data:
+                old_file = inline_form.initial.get("file")
+                if inline_form in formset.deleted_forms:
+                    discarded.append(getattr(old_file, "name", ""))
+                elif inline_form.has_changed() and "file" in inline_form.changed_data:
+                    if inline_form.instance.pk:
+                        discarded.append(getattr(old_file, "name", ""))  # replaced
                     document_prepare(
                         document=inline_form.instance,
                         user=request.user,
                         upload=inline_form.cleaned_data.get("file"),
                     )
         super().save_formset(request, form, formset, change)
+        document_files_discard(names=discarded)
         if formset.has_changed():
             org_touch_archive(org=form.instance)
 
@@ -338,6 +351,4 @@ class OrgYearRecordAdmin(ScopedAdminMixin, HistoryAdmin):
     show_full_result_count = False
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if form.has_changed():
-            org_touch_archive(org=obj.org)
+        year_record_save(record=obj, user=request.user, touch=form.has_changed())

@@ -207,3 +207,100 @@ def test_one_upload_names_every_problem_of_every_row_in_row_order(db):
         (3, "名称"),
     ]
     assert report.rows == []  # no preview of a file that will not import
+
+
+def test_a_duplicate_code_in_the_admin_says_so_in_chinese(client, db):
+    district = factories.DistrictFactory()
+    office = factories.UnitFactory(
+        kind=Unit.Kind.REGISTRATION, level=Unit.Level.DISTRICT, region=district
+    )
+    existing = factories.SocialOrgFactory(
+        registration_authority=office, registration_level="district", district=district
+    )
+    client.force_login(factories.UserFactory(unit=office))
+    data = {
+        "name": "另一个协会", "uscc": existing.uscc, "kind": "association", "sector": "other",
+        "status": "active", "registration_authority": office.pk,
+        "registration_level": "district", "registered_on": "2020-01-01",
+        "district": district.pk, "legal_representative": "王五", "staff_count": 1,
+    }  # fmt: skip
+    for prefix in ("year_records", "documents"):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    response = client.post(reverse("admin:orgs_socialorg_add"), data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "统一社会信用代码已被另一个社会组织使用" in text
+    assert "org_uscc_unique" not in text
+
+
+def test_a_score_above_100_is_named_on_its_field(db):
+    from django.core.exceptions import ValidationError
+
+    record = factories.OrgYearRecordFactory.build(
+        org=factories.SocialOrgFactory(), party_building_score=150
+    )
+    with pytest.raises(ValidationError) as raised:
+        record.full_clean()
+    assert raised.value.message_dict["party_building_score"] == ["党建指标得分应在0至100之间"]
+
+
+def test_deleting_or_replacing_a_document_removes_its_file_from_disk(
+    client, db, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.orgs.test_admin import _change_form_data
+
+    settings.MEDIA_ROOT = tmp_path
+    district = factories.DistrictFactory()
+    office = factories.UnitFactory(
+        kind=Unit.Kind.REGISTRATION, level=Unit.Level.DISTRICT, region=district
+    )
+    org = factories.SocialOrgFactory(
+        registration_authority=office, registration_level="district", district=district
+    )
+    client.force_login(factories.UserFactory(unit=office))
+    url = reverse("admin:orgs_socialorg_change", args=[org.pk])
+    pdf = b"%PDF-1.4\n%%EOF\n"
+
+    def post(**document_fields):
+        data = _change_form_data(org)
+        data.update(document_fields)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, data)
+        assert response.status_code == 302, response.context["inline_admin_formsets"]
+
+    post(**{"documents-TOTAL_FORMS": "1", "documents-0-kind": "other",
+            "documents-0-file": SimpleUploadedFile("a.pdf", pdf)})  # fmt: skip
+    document = org.documents.get()
+    first = tmp_path / document.file.name
+    assert first.exists()
+
+    replacement = SimpleUploadedFile("b.pdf", pdf)
+    post(**{"documents-TOTAL_FORMS": "1", "documents-INITIAL_FORMS": "1",
+            "documents-0-id": document.pk, "documents-0-org": org.pk,
+            "documents-0-kind": "other", "documents-0-file": replacement})  # fmt: skip
+    document.refresh_from_db()
+    second = tmp_path / document.file.name
+    assert second.exists() and not first.exists()  # the replaced scan is gone
+
+    post(**{"documents-TOTAL_FORMS": "1", "documents-INITIAL_FORMS": "1",
+            "documents-0-id": document.pk, "documents-0-org": org.pk,
+            "documents-0-kind": "other", "documents-0-DELETE": "on"})  # fmt: skip
+    assert not org.documents.exists()
+    assert not second.exists()
+
+
+def test_an_xlsx_that_inflates_past_the_limit_is_refused_by_what_comes_out(settings):
+    import io
+    import zipfile
+
+    from orgs.importing.readers import ImportFileError, read_table
+
+    settings.IMPORT_MAX_UNPACKED_BYTES = 1024 * 1024
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (3 * 1024 * 1024))
+    assert len(buffer.getvalue()) < 20_000  # a small file …
+    with pytest.raises(ImportFileError, match="解压后过大"):
+        read_table(io.BytesIO(buffer.getvalue()), "bomb.xlsx")  # … that unpacks to 3 MB
