@@ -1099,7 +1099,9 @@ class TestScope:
         before = snapshot()
         # The clerk's row would even move the org into the clerk's own office.
         report = import_orgs([org_row({"法定代表人": "新代表"})], district_clerk)
-        assert errors(report) == ["第2行 统一社会信用代码: 已被占用，不能由您导入；如需更正请联系系统管理员"]
+        assert errors(report) == [
+            "第2行 统一社会信用代码: 已被占用，不能由您导入；如需更正请联系系统管理员"
+        ]
         assert snapshot() == before
         foreign.refresh_from_db()
         assert foreign.legal_representative == "原代表"
