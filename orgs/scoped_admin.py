@@ -29,6 +29,13 @@ def scoped_queryset(request, queryset):
     return queryset
 
 
+def scoped_choices(request, formfield):
+    """A form field's choices limited to the request's scope (foreign keys, many-to-many)."""
+    if formfield is not None and hasattr(formfield, "queryset"):
+        formfield.queryset = scoped_queryset(request, formfield.queryset)
+    return formfield
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """simple-history's admin with read-only history pages.
 
@@ -66,16 +73,14 @@ class ScopedAdminMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if formfield is not None and hasattr(formfield, "queryset"):
-            formfield.queryset = scoped_queryset(request, formfield.queryset)
-        return formfield
+        return scoped_choices(
+            request, super().formfield_for_foreignkey(db_field, request, **kwargs)
+        )
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if formfield is not None and hasattr(formfield, "queryset"):
-            formfield.queryset = scoped_queryset(request, formfield.queryset)
-        return formfield
+        return scoped_choices(
+            request, super().formfield_for_manytomany(db_field, request, **kwargs)
+        )
 
 
 class ScopedInlineMixin:
@@ -85,7 +90,6 @@ class ScopedInlineMixin:
         return scoped_queryset(request, super().get_queryset(request))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if formfield is not None and hasattr(formfield, "queryset"):
-            formfield.queryset = scoped_queryset(request, formfield.queryset)
-        return formfield
+        return scoped_choices(
+            request, super().formfield_for_foreignkey(db_field, request, **kwargs)
+        )
