@@ -19,6 +19,7 @@ PYTEST_ARGS ?=
 # (browser tests).
 DEB_PACKAGES := \
 	libsqlite3-0 \
+	python3-venv \
 	sqlite3
 
 # Fails with a clear message unless $(1) is Python 3.11 or newer.

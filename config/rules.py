@@ -1,7 +1,8 @@
 """Numbers set by regulations or local practice: one place, each with its source.
 
-Read them through django.conf.settings so a locality can override any of them in its
-environment-specific settings.
+Code reads them through django.conf.settings. They are not read from the environment:
+a locality that sets other values does so in a settings module of its own that imports
+config.settings_production and overrides them (CITY_CODE alone comes from the environment).
 """
 
 # 一社一档 (§三): an archive untouched for this many months is stale and shows up on

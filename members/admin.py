@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from import_export.admin import ExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from members.exports import MemberExportResource
@@ -34,7 +33,7 @@ from orgs.admin import ScopedDistrictFilter
 from orgs.admin_import import ImportAdminMixin
 from orgs.admin_tools import KeepCurrentChoicesForm, M2MHistoryMixin, SelectedObjectFilter
 from orgs.exports import SafeXLSX
-from orgs.scoped_admin import ScopedAdminMixin
+from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin
 
 REVEAL_PERMISSION = "members.reveal_id_number"
 
@@ -88,9 +87,7 @@ class RevealForm(forms.Form):
 
 
 @admin.register(Member)
-class MemberAdmin(
-    ImportAdminMixin, ExportMixin, M2MHistoryMixin, ScopedAdminMixin, SimpleHistoryAdmin
-):
+class MemberAdmin(ImportAdminMixin, ExportMixin, M2MHistoryMixin, ScopedAdminMixin, HistoryAdmin):
     import_template = "members"
     form = KeepCurrentChoicesForm
     resource_classes = [MemberExportResource]
@@ -265,7 +262,7 @@ class CurrentFilter(admin.SimpleListFilter):
 
 
 @admin.register(Post)
-class PostAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class PostAdmin(ScopedAdminMixin, HistoryAdmin):
     form = KeepCurrentChoicesForm
     list_display = (
         "holder", "kind", "party_org", "started_on", "ended_on", "in_office", "selection",
@@ -304,7 +301,7 @@ class PostAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Approval)
-class ApprovalAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class ApprovalAdmin(ScopedAdminMixin, HistoryAdmin):
     form = KeepCurrentChoicesForm
     list_display = (
         "candidate_name", "subject", "post", "org", "reviewing_body", "decided_on", "decision",

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
 from members.models import Member
 from orgs.admin_import import ImportAdminMixin
@@ -25,9 +24,15 @@ from orgs.models import (
     stale_cutoff,
 )
 from orgs.resources import SocialOrgResource
-from orgs.scoped_admin import ScopedAdminMixin, ScopedInlineMixin, request_scope
+from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin, ScopedInlineMixin, request_scope
 from orgs.scopes import ScopeKind
-from orgs.services import document_prepare, org_save, org_touch_archive
+from orgs.services import (
+    document_files_discard,
+    document_prepare,
+    org_save,
+    org_touch_archive,
+    year_record_save,
+)
 from orgs.validators import validate_document_file
 
 admin.site.site_header = _("党建通 · 社会组织党建工作系统")
@@ -67,7 +72,7 @@ class ZoneAdmin(ReferenceDataAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(ImportAdminMixin, ReferenceDataAdmin, SimpleHistoryAdmin):
+class UnitAdmin(ImportAdminMixin, ReferenceDataAdmin, HistoryAdmin):
     import_template = "units"
     list_display = ("name", "kind", "level", "region", "sector")
     list_filter = ("kind", "level")
@@ -137,6 +142,11 @@ class UserAdmin(DjangoUserAdmin):
     def has_module_permission(self, request):
         return request.user.is_superuser
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.is_staff = True  # every account works in the admin
+        super().save_model(request, obj, form, change)
+
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
 
@@ -154,7 +164,7 @@ class StaleFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(archive_updated_at__lt=stale_cutoff())
+            return queryset.stale()
         if self.value() == "no":
             return queryset.filter(archive_updated_at__gte=stale_cutoff())
         return queryset
@@ -211,6 +221,13 @@ class DocumentInline(ScopedInlineMixin, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if not self.has_change_permission(request, obj):
+            # A read-only file field renders a link to the stored path; 下载 is the way in.
+            fields = [name for name in fields if name != "file"]
+        return fields
+
     @admin.display(description=_("下载"))
     def download(self, obj):
         if not obj.pk:
@@ -225,7 +242,7 @@ class DocumentInline(ScopedInlineMixin, admin.TabularInline):
 
 @admin.register(SocialOrg)
 class SocialOrgAdmin(
-    ImportAdminMixin, ExportMixin, AnnotatedListMixin, ScopedAdminMixin, SimpleHistoryAdmin
+    ImportAdminMixin, ExportMixin, AnnotatedListMixin, ScopedAdminMixin, HistoryAdmin
 ):
     import_template = "orgs"
     # 导出 writes the filtered, scoped list in the 社会组织名册 columns, so a file
@@ -316,13 +333,18 @@ class SocialOrgAdmin(
         )
 
     def get_search_results(self, request, queryset, search_term):
-        # A pasted code often carries spaces or lower case: match it as the stored code too.
+        # A pasted code often carries spaces or lower case: match it as the stored code
+        # too, within the queryset as filtered so far (list filters, scope).
         term = search_term.strip()
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, term)
+        found, may_have_duplicates = super().get_search_results(request, queryset, term)
         code = term.replace(" ", "").upper()
         if len(code) == 18 and code != term:
-            queryset |= self.get_queryset(request).filter(uscc=code)
-        return queryset, may_have_duplicates
+            found = found | queryset.filter(uscc=code)
+        return found, may_have_duplicates
+
+    def get_valid_export_item_pks(self, request):
+        # import-export's default lists every id in the table; ours are the scoped ones.
+        return self.get_queryset(request).values_list("pk", flat=True)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         scope = request_scope(request)
@@ -349,15 +371,22 @@ class SocialOrgAdmin(
         org_save(org=obj, user=request.user, touch=form.has_changed())
 
     def save_formset(self, request, form, formset, change):
+        discarded = []
         if formset.model is OrgDocument:
             for inline_form in formset.forms:
-                if inline_form.has_changed() and "file" in inline_form.changed_data:
+                old_file = inline_form.initial.get("file")
+                if inline_form in formset.deleted_forms:
+                    discarded.append(getattr(old_file, "name", ""))
+                elif inline_form.has_changed() and "file" in inline_form.changed_data:
+                    if inline_form.instance.pk:
+                        discarded.append(getattr(old_file, "name", ""))  # replaced
                     document_prepare(
                         document=inline_form.instance,
                         user=request.user,
                         upload=inline_form.cleaned_data.get("file"),
                     )
         super().save_formset(request, form, formset, change)
+        document_files_discard(names=discarded)
         if formset.has_changed():
             org_touch_archive(org=form.instance)
 
@@ -367,7 +396,7 @@ class SocialOrgAdmin(
 
 
 @admin.register(OrgYearRecord)
-class OrgYearRecordAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class OrgYearRecordAdmin(ScopedAdminMixin, HistoryAdmin):
     list_display = (
         "org",
         "year",
@@ -382,9 +411,7 @@ class OrgYearRecordAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     show_full_result_count = False
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if form.has_changed():
-            org_touch_archive(org=obj.org)
+        year_record_save(record=obj, user=request.user, touch=form.has_changed())
 
 
 # Party organizations and workstations: their own module, registered with this one.

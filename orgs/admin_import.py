@@ -5,6 +5,7 @@ confirm, named by a random token kept in the user's session, so one user cannot 
 another's upload. Confirming runs the same service again, for real.
 """
 
+import os
 import secrets
 import time
 from pathlib import Path
@@ -53,7 +54,7 @@ class ImportUploadForm(forms.Form):
 
 def _upload_dir():
     folder = Path(settings.MEDIA_ROOT) / "import-uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 
 
@@ -119,7 +120,10 @@ class ImportAdminMixin:
             _forget_old_uploads(folder)
             token = secrets.token_urlsafe(24)
             stored = folder / (token + Path(upload.name).suffix.lower())
-            with stored.open("wb") as out:
+            # Owner-only, like uploaded documents: the register holds personal data.
+            with os.fdopen(
+                os.open(stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb"
+            ) as out:
                 for chunk in upload.chunks():
                     out.write(chunk)
             with stored.open("rb") as handle:

@@ -25,7 +25,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from members.models import Member, Post
 from orgs import rules
@@ -37,7 +36,7 @@ from orgs.admin_tools import (
     count_of,
 )
 from orgs.models import PartyOrganization, SocialOrg, Workstation
-from orgs.scoped_admin import ScopedAdminMixin, ScopedInlineMixin
+from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin, ScopedInlineMixin
 
 FULL = Member.Category.FULL
 # A committee (支部委员会) beyond the secretary: a deputy or committee members in office.
@@ -189,7 +188,7 @@ class CurrentPostInline(ScopedInlineMixin, admin.TabularInline):
 
 @admin.register(PartyOrganization)
 class PartyOrganizationAdmin(
-    ImportAdminMixin, AnnotatedListMixin, M2MHistoryMixin, ScopedAdminMixin, SimpleHistoryAdmin
+    ImportAdminMixin, AnnotatedListMixin, M2MHistoryMixin, ScopedAdminMixin, HistoryAdmin
 ):
     import_template = "party_orgs"
     form = PartyOrganizationForm
@@ -304,7 +303,7 @@ class PartyOrganizationAdmin(
 
 
 @admin.register(Workstation)
-class WorkstationAdmin(SimpleHistoryAdmin):
+class WorkstationAdmin(HistoryAdmin):
     list_display = ("name", "zone", "address", "founded_on")
     list_select_related = ("zone",)
     list_filter = ("zone__district",)

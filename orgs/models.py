@@ -300,6 +300,7 @@ class SocialOrg(models.Model):
         null=True,
         blank=True,
         related_name="supervised_orgs",
+        limit_choices_to={"kind": "supervisor"},
         help_text=_("留空表示直接登记"),
     )
     is_trade_association = models.BooleanField(_("行业协会商会"), default=False)
@@ -357,21 +358,33 @@ class SocialOrg(models.Model):
         permissions = [("import_socialorg", _("可导入社会组织名册"))]
         constraints = [
             models.UniqueConstraint(
-                fields=["uscc"], condition=Q(uscc__isnull=False), name="org_uscc_unique"
+                fields=["uscc"],
+                condition=Q(uscc__isnull=False),
+                name="org_uscc_unique",
+                violation_error_message=_("统一社会信用代码已被另一个社会组织使用"),
             ),
             # 名称 is unique among active orgs; a deregistered org's name may be reused.
             models.UniqueConstraint(
-                fields=["name"], condition=Q(status="active"), name="org_active_name_unique"
+                fields=["name"],
+                condition=Q(status="active"),
+                name="org_active_name_unique",
+                violation_error_message=_("已有同名的正常状态社会组织"),
             ),
             models.CheckConstraint(
                 condition=Q(uscc__isnull=False) | Q(kind="community_filed"),
                 name="org_uscc_required_unless_filed",
+                violation_error_message=_("除备案的社区社会组织外，统一社会信用代码必填"),
             ),
-            models.CheckConstraint(condition=Q(staff_count__gte=0), name="org_staff_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(staff_count__gte=0),
+                name="org_staff_nonnegative",
+                violation_error_message=_("从业人员数不能小于0"),
+            ),
             # A filed (备案) community org is a community org by definition.
             models.CheckConstraint(
                 condition=~Q(kind="community_filed") | Q(is_community=True),
                 name="org_filed_is_community",
+                violation_error_message=_("备案的社区社会组织须标记为社区社会组织"),
             ),
         ]
         indexes = [
@@ -420,6 +433,11 @@ class SocialOrg(models.Model):
             errors["street"] = _("所属街道不在所属区县内")
         if self.zone_id and self.district_id and self.zone.district_id != self.district_id:
             errors["zone"] = _("所在区域不在所属区县内")
+        supervisor = self.supervising_unit if self.supervising_unit_id else None
+        if supervisor and supervisor.kind != Unit.Kind.SUPERVISOR:
+            errors["supervising_unit"] = _("“{unit}”不是业务主管单位（其单位类型为{kind}）").format(
+                unit=supervisor.name, kind=supervisor.get_kind_display()
+            )
         authority = self.registration_authority if self.registration_authority_id else None
         if authority and kind and kind.registered_by_civil_affairs:
             if authority.kind != Unit.Kind.REGISTRATION:
@@ -487,11 +505,16 @@ class OrgYearRecord(models.Model):
         verbose_name_plural = _("年度记录（三同步）")
         ordering = ["org", "-year"]
         constraints = [
-            models.UniqueConstraint(fields=["org", "year"], name="year_record_unique"),
+            models.UniqueConstraint(
+                fields=["org", "year"],
+                name="year_record_unique",
+                violation_error_message=_("该社会组织这一年度的记录已存在"),
+            ),
             models.CheckConstraint(
                 condition=Q(party_building_score__isnull=True)
                 | Q(party_building_score__gte=0, party_building_score__lte=100),
                 name="year_record_score_0_100",
+                violation_error_message=_("党建指标得分应在0至100之间"),
             ),
         ]
 
@@ -507,6 +530,9 @@ class OrgYearRecord(models.Model):
             errors["evaluation_date"] = _("评估日期不能晚于今天")
         if self.evaluation_date and not self.evaluation_grade:
             errors["evaluation_grade"] = _("填写了评估日期时须填写评估等级")
+        score = self.party_building_score
+        if score is not None and not 0 <= score <= 100:
+            errors["party_building_score"] = _("党建指标得分应在0至100之间")
         if errors:
             raise ValidationError(errors)
 

@@ -65,6 +65,10 @@ def _units():
     return Unit.objects.all()
 
 
+def _supervisors():
+    return Unit.objects.filter(kind=Unit.Kind.SUPERVISOR)
+
+
 def _zones():
     return Zone.objects.all()
 
@@ -112,7 +116,7 @@ class SocialOrgResource(resources.ModelResource):
         "registration_level", "登记级别", widget=ChoiceWidget(SocialOrg.RegistrationLevel)
     )
     registered_on = Field("registered_on", "登记日期", widget=DateWidget())
-    supervising_unit = Field("supervising_unit", "业务主管单位", widget=LookupWidget(_units))
+    supervising_unit = Field("supervising_unit", "业务主管单位", widget=LookupWidget(_supervisors))
     district = Field("district", "所属区县", widget=LookupWidget(_districts, codes=True))
     street = Field(
         "street",
@@ -173,9 +177,8 @@ class UnitTemplate(ImportTemplate):
     def load_existing(self, keys):
         found = {}
         for chunk in _chunks(keys):
-            found.update(
-                {u.name: u for u in Unit.objects.filter(name__in=chunk).select_related("region")}
-            )
+            units = Unit.objects.filter(name__in=chunk).select_related("region")
+            found.update({u.name: u for u in units.select_for_update(of=("self",))})
         return found
 
     def in_scope_ids(self, scope, ids):
@@ -269,12 +272,14 @@ class SocialOrgTemplate(ImportTemplate):
         related = ("registration_authority", "district", "street", "zone")
         found = {}
         for chunk in _chunks(codes):
-            for org in SocialOrg.objects.filter(uscc__in=chunk).select_related(*related):
+            orgs = SocialOrg.objects.filter(uscc__in=chunk).select_related(*related)
+            for org in orgs.select_for_update(of=("self",)):
                 found[("uscc", org.uscc)] = org
         for chunk in _chunks(names):
             # An active record wins over a deregistered one of the same name.
             orgs = SocialOrg.objects.filter(uscc__isnull=True, name__in=chunk)
-            for org in orgs.select_related(*related).order_by("-status"):
+            orgs = orgs.select_related(*related).select_for_update(of=("self",))
+            for org in orgs.order_by("-status"):
                 found[("name", org.name)] = org
         return found
 

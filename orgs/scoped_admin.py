@@ -9,6 +9,7 @@ view asks the *target* admin's get_queryset, which is scoped here too).
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
 
 from orgs.scopes import Scope
 
@@ -26,6 +27,27 @@ def scoped_queryset(request, queryset):
     if hasattr(queryset, "for_scope"):
         return queryset.for_scope(request_scope(request))
     return queryset
+
+
+def scoped_choices(request, formfield):
+    """A form field's choices limited to the request's scope (foreign keys, many-to-many)."""
+    if formfield is not None and hasattr(formfield, "queryset"):
+        formfield.queryset = scoped_queryset(request, formfield.queryset)
+    return formfield
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's admin with read-only history pages.
+
+    Its version page saves whatever form is POSTed to it (a "revert") and checks only the
+    *view* permission; SIMPLE_HISTORY_REVERT_DISABLED merely hides the button. History
+    here is a record, never a way to write: anything but GET and HEAD is refused.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ScopedAdminMixin:
@@ -47,25 +69,18 @@ class ScopedAdminMixin:
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._ensure_in_scope(request, object_id)
-        # django-simple-history saves a POSTed version form without asking for the change
-        # permission, and SIMPLE_HISTORY_REVERT_DISABLED only hides the button: a read-only
-        # role could rewrite a record through its history page. Versions are read only.
-        if request.method == "POST":
-            raise PermissionDenied
+        self._ensure_in_scope(request, object_id)  # read only: see HistoryAdmin
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if formfield is not None and hasattr(formfield, "queryset"):
-            formfield.queryset = scoped_queryset(request, formfield.queryset)
-        return formfield
+        return scoped_choices(
+            request, super().formfield_for_foreignkey(db_field, request, **kwargs)
+        )
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if formfield is not None and hasattr(formfield, "queryset"):
-            formfield.queryset = scoped_queryset(request, formfield.queryset)
-        return formfield
+        return scoped_choices(
+            request, super().formfield_for_manytomany(db_field, request, **kwargs)
+        )
 
 
 class ScopedInlineMixin:
@@ -75,7 +90,6 @@ class ScopedInlineMixin:
         return scoped_queryset(request, super().get_queryset(request))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if formfield is not None and hasattr(formfield, "queryset"):
-            formfield.queryset = scoped_queryset(request, formfield.queryset)
-        return formfield
+        return scoped_choices(
+            request, super().formfield_for_foreignkey(db_field, request, **kwargs)
+        )

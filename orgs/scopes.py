@@ -18,7 +18,7 @@ class ScopeKind(Enum):
     NONE = "none"  # a user with no unit: sees nothing
     REGISTRATION = "registration"  # orgs registered by its office
     JURISDICTION = "jurisdiction"  # every org in its region (两新工委, 组织部)
-    SUPERVISOR = "supervisor"  # orgs it supervises
+    SUPERVISOR = "supervisor"  # orgs it supervises, or licensed (司法局 and law firms)
     INDUSTRY = "industry"  # orgs of its sector in its region
     STREET = "street"  # community orgs in its street
     FALLBACK = "fallback"  # orgs with no other managing channel, in its region
@@ -91,7 +91,8 @@ class Scope:
         if kind is ScopeKind.JURISDICTION:
             return self._region_q()
         if kind is ScopeKind.SUPERVISOR:
-            return Q(supervising_unit_id=self.unit_id)
+            # §八: the sector's authority manages the professional firms it licensed.
+            return Q(supervising_unit_id=self.unit_id) | Q(registration_authority_id=self.unit_id)
         if kind is ScopeKind.INDUSTRY:
             return Q(sector=self.sector) & self._region_q()
         if kind is ScopeKind.STREET:
@@ -104,11 +105,14 @@ class Scope:
             ).values("socialorg_id")
             return Q(pk__in=covered)
         if kind is ScopeKind.FALLBACK:
-            # §八 托底管理: not a strict-access professional org, no supervising unit, not a
-            # community org. Issue "Coverage" replaces this with the stored managing channel.
+            # §八 托底管理: not a strict-access professional org, no supervising unit, and
+            # not a community org that a street can manage (one whose street is unknown is
+            # unsuitable for territory). Issue "Coverage" replaces this with the stored
+            # managing channel.
             strict = settings.CHANNEL_STRICT_SECTORS
             return (
-                Q(supervising_unit__isnull=True, is_community=False)
+                Q(supervising_unit__isnull=True)
+                & (Q(is_community=False) | Q(street__isnull=True))
                 & ~Q(sector__in=strict)
                 & ~Q(kind__in=settings.CHANNEL_STRICT_KINDS)
                 & self._region_q()

@@ -1,11 +1,12 @@
 """Writes to the archive. The admin and the importer go through here or the import service."""
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orgs.models import OrgDocument, SocialOrg
+from orgs.models import OrgDocument, OrgYearRecord, SocialOrg
 from orgs.scopes import Scope, scope_contains_org
 
 
@@ -29,6 +30,17 @@ def org_touch_archive(*, org: SocialOrg) -> None:
     org.archive_updated_at = now
 
 
+def year_record_save(*, record: OrgYearRecord, user, touch: bool = True) -> OrgYearRecord:
+    """Validate and save a year record; a change counts as an update of the archive."""
+    with transaction.atomic():
+        record.full_clean()
+        record._history_user = user
+        record.save()
+        if touch:
+            org_touch_archive(org=record.org)
+    return record
+
+
 def document_prepare(*, document: OrgDocument, user, upload=None) -> OrgDocument:
     """Record who uploaded what before an archive document is saved."""
     if upload is not None:
@@ -36,3 +48,19 @@ def document_prepare(*, document: OrgDocument, user, upload=None) -> OrgDocument
         document.size = upload.size
         document.uploaded_by = user
     return document
+
+
+def document_files_discard(*, names) -> None:
+    """Delete stored files of removed or replaced documents once the change commits.
+
+    Scans hold personal data: they must not outlive their record on disk or in backups.
+    """
+    names = [name for name in names if name]
+    if not names:
+        return
+
+    def delete():
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete)

@@ -132,3 +132,19 @@ def test_language_and_time_zone():
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ is True
+
+
+def test_the_wsgi_entry_point_refuses_the_development_key_outside_debug():
+    env = {k: v for k, v in os.environ.items() if k not in _PROJECT_VARIABLES}
+    env["ENV_FILE"] = os.devnull
+    code = "import config.wsgi"
+    refused = subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert refused.returncode != 0
+    assert "development SECRET_KEY" in refused.stderr
+    allowed = subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env={**env, "DEBUG": "1"},
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert allowed.returncode == 0, allowed.stderr

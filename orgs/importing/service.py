@@ -107,7 +107,11 @@ def import_file(*, template_name, file, filename, user, dry_run=False):
     except ImportFileError as exc:
         report.errors.append(RowError(None, _("文件"), str(exc)))
         return report
-    _Run(template, table, user, report).execute()
+    # Read, validate and write in one transaction: the stored rows that the file updates
+    # are read (and on PostgreSQL locked) inside it, so an edit made meanwhile in the
+    # admin is not overwritten with values read before it.
+    with transaction.atomic():
+        _Run(template, table, user, report).execute()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -155,27 +159,31 @@ class _Run:
         in_scope = self.template.in_scope_ids(self.scope, [o.pk for o in existing.values()])
         creates, updates, changed_fields = [], [], set()
         seen = {}
-        for number, key, values in parsed:
-            if values is None:
-                continue
-            if key in seen:
-                self.error(
-                    number,
-                    self.template.key_column(key),
-                    _("与第{row}行重复").format(row=seen[key]),
-                )
-                continue
-            seen[key] = number
-            instance = existing.get(key)
-            if instance is not None and instance.pk not in in_scope:
-                self.error(
-                    number,
-                    self.template.key_column(key),
-                    _("该记录不在您的管理范围内，不能修改"),
-                )
-                continue
-            outcome = self._build(number, instance, values)
-            if outcome is None:
+        for number, key, values, bad in parsed:
+            instance = None
+            if key is not None:
+                if key in seen:
+                    self.error(
+                        number,
+                        self.template.key_column(key),
+                        _("与第{row}行重复").format(row=seen[key]),
+                    )
+                    continue
+                seen[key] = number
+                instance = existing.get(key)
+                if instance is not None and instance.pk not in in_scope:
+                    # Unique codes make some disclosure unavoidable; say only that the value
+                    # is taken, not whose it is or that a hidden record exists.
+                    self.error(
+                        number,
+                        self.template.key_column(key),
+                        _("已被占用，不能由您导入；如需更正请联系系统管理员"),
+                    )
+                    continue
+            # A row with bad cells is still checked against the model rules on the cells
+            # that did parse, so one upload names every problem of the file.
+            outcome = self._build(number, instance, values, bad)
+            if outcome is None or bad:
                 continue
             action, obj, fields = outcome
             report.rows.append(RowResult(number, action, self.template.label(obj)))
@@ -184,14 +192,15 @@ class _Run:
             elif action == UPDATED:
                 updates.append((number, obj))
                 changed_fields |= fields
-        if not report.errors:
-            for number, column, message in self.template.check_rows(
-                creates + updates, [o.pk for o in existing.values()]
-            ):
-                self.error(number, column, message)
-            for number, column, message in self.template.check_scope(self.scope, creates + updates):
-                self.error(number, column, message)
+        for number, column, message in self.template.check_rows(
+            creates + updates, [o.pk for o in existing.values()]
+        ):
+            self.error(number, column, message)
+        for number, column, message in self.template.check_scope(self.scope, creates + updates):
+            self.error(number, column, message)
         if report.errors:
+            report.errors.sort(key=lambda error: error.row or 0)  # stable: columns keep order
+            report.rows = []
             return
         report.created = len(creates)
         report.updated = len(updates)
@@ -222,11 +231,11 @@ class _Run:
         return ok
 
     def _parse_rows(self):
-        """Each row as (number, key, values); values is None when the row has errors."""
+        """Each row as (number, key, values, bad attributes); key is None if unreadable."""
         parsed = []
         required = set(self.template.required_columns)
         for number, row in self.table.rows:
-            values, bad = {}, False
+            values, bad = {}, set()
             for column, field_ in self.fields.items():
                 if column not in row:
                     continue
@@ -234,24 +243,27 @@ class _Run:
                     value = field_.clean(row)
                 except ValueError as exc:
                     self.error(number, column, exc)
-                    bad = True
+                    bad.add(field_.attribute)
                     continue
                 if column in required and value in (None, ""):
                     self.error(number, column, _("必填"))
-                    bad = True
+                    bad.add(field_.attribute)
                     continue
                 values[field_.attribute] = value
             if not bad:
                 for attribute, message in self.template.check_values(values):
                     self.error(number, self.column_of.get(attribute, attribute), message)
-                    bad = True
-            parsed.append(
-                (number, None, None) if bad else (number, self.template.key(values), values)
-            )
+                    bad.add(attribute)
+            key = None if self.template.key_attribute in bad else self.template.key(values)
+            parsed.append((number, key, values, bad))
         return parsed
 
-    def _build(self, number, instance, values):
-        """Apply values; validate; return (action, instance, changed fields) or None."""
+    def _build(self, number, instance, values, bad=frozenset()):
+        """Apply values; validate; return (action, instance, changed fields) or None.
+
+        `bad` names attributes whose cells were already reported: they are not validated
+        again, and model errors about them are not repeated.
+        """
         model = self.template.model
         action = UPDATED
         if instance is None:
@@ -262,13 +274,22 @@ class _Run:
             if field_ is None:
                 continue  # a column that prepare() turns into model fields
             if value in (None, "") and field_.has_default():
-                value = field_.get_default()  # an empty cell means the published default
+                if action == UPDATED:
+                    continue  # a blank cell keeps what is stored (a 注销 org stays 注销)
+                value = field_.get_default()  # and means the published default for a new one
             elif value is None and not field_.null:
                 value = field_.get_default()
             setattr(instance, name, value)
-        self.template.prepare(instance, values)
+        if bad:
+            # Derived fields need every cell they come from: a bad row skips prepare(), and
+            # model rules about what it would have derived are not reported either.
+            bad = set(bad) | set(self.template.extra_error_columns)
+        else:
+            self.template.prepare(instance, values)
         instance.import_values = values  # for the template's write hooks
-        related_changed = action == UPDATED and self.template.related_changed(instance, values)
+        related_changed = (
+            action == UPDATED and not bad and self.template.related_changed(instance, values)
+        )
         if (
             action == UPDATED
             and not related_changed
@@ -278,16 +299,21 @@ class _Run:
             return UNCHANGED, instance, set()
         try:
             instance.full_clean(
-                exclude=self.validation_exclude,
+                exclude=self.validation_exclude | set(bad),
                 validate_unique=False,
                 validate_constraints=False,
             )
         except ValidationError as exc:
+            reported = False
             for name, messages in exc.message_dict.items():
+                if name in bad:
+                    continue
                 column = self.column_of.get(name, name)
                 for message in messages:
                     self.error(number, column, message)
-            return None
+                    reported = True
+            if reported or not bad:
+                return None
         changed = {f.name for f in self.compared if before[f.name] != f.value_from_object(instance)}
         if action == UPDATED and not changed and not related_changed:
             return UNCHANGED, instance, set()

@@ -18,6 +18,11 @@ from orgs.validators import normalize_code
 YES, NO = "是", "否"
 
 
+def _fold(text):
+    """Full-width letters, digits and brackets to their ASCII forms, for matching."""
+    return unicodedata.normalize("NFKC", text)
+
+
 def clean_text(value):
     """A cell as trimmed text ('' for empty); trims full-width and non-breaking spaces too."""
     if value is None:
@@ -57,9 +62,10 @@ class ChoiceWidget(Widget):
 
     def __init__(self, choices, aliases=None, **kwargs):
         super().__init__(**kwargs)
-        self.by_label = {str(label): value for value, label in choices.choices}
-        self.labels = list(self.by_label)
-        self.by_label.update(aliases or {})
+        self.labels = [str(label) for _value, label in choices.choices]
+        # Matched after NFKC, so 社区社会组织（备案） typed with full-width brackets counts.
+        self.by_label = {_fold(str(label)): value for value, label in choices.choices}
+        self.by_label.update({_fold(alias): value for alias, value in (aliases or {}).items()})
         self.to_label = {value: str(label) for value, label in choices.choices}
 
     def clean(self, value, row=None, **kwargs):
@@ -67,7 +73,7 @@ class ChoiceWidget(Widget):
         if not text:
             return ""
         try:
-            return self.by_label[text]
+            return self.by_label[_fold(text)]
         except KeyError:
             raise ValueError(
                 _("“{value}”不是可选值，可选：{options}").format(
@@ -83,10 +89,6 @@ class ChoiceWidget(Widget):
 
 
 class YesNoWidget(Widget):
-    def __init__(self, nullable=False, **kwargs):
-        super().__init__(**kwargs)
-        self.nullable = nullable
-
     def clean(self, value, row=None, **kwargs):
         text = clean_text(value)
         if text == YES:
@@ -94,7 +96,7 @@ class YesNoWidget(Widget):
         if text == NO:
             return False
         if not text:
-            return None if self.nullable else False
+            return None  # not given: the default for a new record, unchanged for a stored one
         raise ValueError(_("应填“是”或“否”，不是“{value}”").format(value=text))
 
     def render(self, value, obj=None, **kwargs):

@@ -181,7 +181,7 @@ VISIBLE_PARTY_ORGS = {
     "xuanwu_two_new": ALL_PARTY_ORGS - {"qinhuai"},
     "organization_dept": ALL_PARTY_ORGS,
     "education": {"school", "school_branch"},
-    "justice": set(),
+    "justice": {"law"},  # §八: the authority that licensed the law firm
     "lawyers": {"law"},
     "xinjiekou": {"joint"},
     "fallback": {"joint", "qinhuai"},
@@ -199,7 +199,7 @@ VISIBLE_MEMBERS = {
     "xuanwu_two_new": {"m_school", "m_association", "m_community", "m_law"},
     "organization_dept": ALL_MEMBERS,
     "education": {"m_school"},
-    "justice": set(),
+    "justice": {"m_law"},  # works in the law firm 司法局 licensed
     "lawyers": {"m_law"},
     "xinjiekou": {"m_community"},
     "fallback": {"m_association", "m_qinhuai", "m_away"},

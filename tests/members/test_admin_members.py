@@ -549,7 +549,7 @@ def _posts(world):
 # The instructor guides the law firm and the 秦淮区 org: roles that see either see them.
 SEE_INSTRUCTOR = {
     "admin", "city_registration", "city_two_new", "xuanwu_two_new", "organization_dept",
-    "lawyers", "fallback",
+    "lawyers", "fallback", "justice",
 }  # fmt: skip
 
 

@@ -438,7 +438,7 @@ class TestScope:
         import_members([qinhuai_member(1)], superuser)
         before = snapshot()
         report = import_members([member_row(1)], clerk)
-        assert errors(report) == ["第2行 身份证号: 该记录不在您的管理范围内，不能修改"]
+        assert errors(report) == ["第2行 身份证号: 已被占用，不能由您导入；如需更正请联系系统管理员"]
         assert_no_full_number(report, [N1])
         assert snapshot() == before
 

@@ -496,7 +496,7 @@ class TestScope:
         run([row(SUN, 覆盖社会组织=QINHUAI_CODE)], superuser)
         clerk = grant(district_clerk)
         report = run([row(SUN, 覆盖社会组织=CODES[1])], clerk)
-        assert errors(report) == ["第2行 党组织名称: 该记录不在您的管理范围内，不能修改"]
+        assert errors(report) == ["第2行 党组织名称: 已被占用，不能由您导入；如需更正请联系系统管理员"]
         assert covered(SUN) == {"南京市秦淮区某协会"}
 
     def test_a_clerk_without_the_permission_is_refused(self, orgs, district_clerk):

@@ -1099,7 +1099,9 @@ class TestScope:
         before = snapshot()
         # The clerk's row would even move the org into the clerk's own office.
         report = import_orgs([org_row({"法定代表人": "新代表"})], district_clerk)
-        assert errors(report) == ["第2行 统一社会信用代码: 该记录不在您的管理范围内，不能修改"]
+        assert errors(report) == [
+            "第2行 统一社会信用代码: 已被占用，不能由您导入；如需更正请联系系统管理员"
+        ]
         assert snapshot() == before
         foreign.refresh_from_db()
         assert foreign.legal_representative == "原代表"
@@ -1118,7 +1120,7 @@ class TestScope:
             {"名称": "社区舞蹈队", "统一社会信用代码": "", "组织类型": "社区社会组织(备案)"}
         )
         report = import_orgs([row], district_clerk)
-        assert errors(report) == ["第2行 名称: 该记录不在您的管理范围内，不能修改"]
+        assert errors(report) == ["第2行 名称: 已被占用，不能由您导入；如需更正请联系系统管理员"]
 
     def test_a_clerk_may_not_move_an_own_org_to_another_office(
         self, nanjing, district_clerk, make_org

@@ -96,7 +96,7 @@ VISIBLE = {
     "xuanwu_two_new": XUANWU,
     "organization_dept": ALL,
     "education": {"school", "deregistered"},
-    "justice": set(),  # licenses law firms but supervises none of them
+    "justice": {"law_firm"},  # §八: the sector's authority manages the firms it licensed
     "lawyers": {"law_firm"},
     "xinjiekou": {"community"},
     "fallback": {"association", "qinhuai"},
