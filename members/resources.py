@@ -69,6 +69,10 @@ class PartyOrgWidget(LookupWidget):
         # import permission downloads: the template names none.
         return None
 
+    def candidates(self, row):
+        # Nor do error messages suggest closest names: they are scoped records.
+        return []
+
 
 # 18 characters that read as an ID number, wherever they were typed.
 _ID_NUMBER_LIKE = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")

@@ -5,7 +5,6 @@ django-import-export's own path too (the benchmark compares against it); the imp
 service (orgs.importing.service) drives them in bulk.
 """
 
-import difflib
 import re
 from typing import NamedTuple
 
@@ -353,7 +352,6 @@ register(SocialOrgTemplate())
 LIST_SEPARATORS = re.compile(r"[；;]")
 # Closest-name suggestions scan every name (0.2 s over 20,000 orgs): an import suggests
 # names for this many different unknown values, then only says what was not found.
-SUGGESTION_LIMIT = 20
 
 
 class OrgRef(NamedTuple):
@@ -383,7 +381,6 @@ class OrgCatalog:
 
     def __init__(self):
         self._by_code = None
-        self._suggested = {}
 
     def _load(self):
         if self._by_code is not None:
@@ -417,26 +414,13 @@ class OrgCatalog:
         filed = [ref for ref in named if not ref.uscc]
         if filed:
             return filed[-1]  # the active one when there are several
+        # Orgs are scoped records: no closest names and no codes in messages, which
+        # would show a clerk the orgs of other offices (domain.md §1).
         if named:
             raise ValueError(
-                _("“{name}”有统一社会信用代码，请填写代码{code}").format(
-                    name=text, code=named[-1].uscc
-                )
+                _("“{name}”不是备案社会组织的名称，请填写统一社会信用代码").format(name=text)
             )
-        message = _("未找到“{value}”").format(value=text)
-        close = self._closest(text)
-        if close:
-            message += _("，最接近的有：{names}").format(names="、".join(close))
-        raise ValueError(message)
-
-    def _closest(self, text):
-        if text not in self._suggested:
-            if len(self._suggested) >= SUGGESTION_LIMIT:
-                return []
-            self._suggested[text] = difflib.get_close_matches(
-                text, list(self._by_name), n=3, cutoff=0.4
-            )
-        return self._suggested[text]
+        raise ValueError(_("未找到“{value}”").format(value=text))
 
 
 class OrgWidget(Widget):
@@ -560,10 +544,6 @@ class PartyOrgCatalog:
         ).format(
             zone=self.zone_names[zone], n=len(stations), names="、".join(n for _pk, n in stations)
         )
-
-    def closest_party_orgs(self, name, extra=(), exclude=None):
-        names = (set(self.load().by_name) | set(extra)) - {exclude}
-        return difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.4)
 
 
 class CoveredOrgsWidget(Widget):
@@ -727,10 +707,8 @@ class PartyOrgTemplate(ImportTemplate):
             if not wanted:
                 continue
             if obj.import_pending_parent and wanted not in in_file:
+                # No closest names: Party organizations are scoped records.
                 message = _("未找到党组织“{name}”").format(name=wanted)
-                close = catalog.closest_party_orgs(wanted, extra=in_file, exclude=obj.name)
-                if close:
-                    message += _("，最接近的有：{names}").format(names="、".join(close))
                 problems.append((number, "上级党组织", message))
                 continue
             path, node = [obj.name], wanted

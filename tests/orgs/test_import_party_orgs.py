@@ -324,9 +324,9 @@ BAD_ROWS = [
      [f"第2行 覆盖社会组织: “{wrong_check(CODES[1])}”：统一社会信用代码校验位错误，"
       f"应为“{CODES[1][17]}”"]),
     ({"覆盖社会组织": "玄武门街道社区舞蹈团"},
-     ["第2行 覆盖社会组织: 未找到“玄武门街道社区舞蹈团”，最接近的有：玄武门街道社区舞蹈队"]),
+     ["第2行 覆盖社会组织: 未找到“玄武门街道社区舞蹈团”"]),
     ({"覆盖社会组织": "南京市玄武区第1协会"},
-     [f"第2行 覆盖社会组织: “南京市玄武区第1协会”有统一社会信用代码，请填写代码{CODES[1]}"]),
+     ["第2行 覆盖社会组织: “南京市玄武区第1协会”不是备案社会组织的名称，请填写统一社会信用代码"]),
     ({"覆盖社会组织": f"{CODES[1]}；{CODES[1]}"},
      [f"第2行 覆盖社会组织: “{CODES[1]}”重复填写"]),
     ({"覆盖社会组织": f"{CODES[1]}；{CODES[2]}"}, [f"第2行 覆盖社会组织: {STANDALONE_MESSAGE}"]),
@@ -357,15 +357,11 @@ class TestBadRows:
         assert (report.created, report.updated, report.unchanged) == (0, 0, 0)
         assert snapshot() == before
 
-    def test_an_unknown_parent_lists_the_closest_names_stored_and_in_the_file(
-        self, orgs, superuser
-    ):
+    def test_an_unknown_parent_names_no_other_party_organizations(self, orgs, superuser):
+        # Party organizations are scoped records: no closest names (domain.md §1).
         rows = [row(SUN, 上级党组织="中共南京市玄武区社会组织综合委"), good_rows()[3]]
         report = run(rows, superuser)
-        assert errors(report) == [
-            "第2行 上级党组织: 未找到党组织“中共南京市玄武区社会组织综合委”，"
-            f"最接近的有：{COMMITTEE}"
-        ]
+        assert errors(report) == ["第2行 上级党组织: 未找到党组织“中共南京市玄武区社会组织综合委”"]
         assert PartyOrganization.objects.count() == 0
 
     def test_a_cycle_inside_the_file_is_an_error_on_each_of_its_rows(self, orgs, superuser):
@@ -496,7 +492,9 @@ class TestScope:
         run([row(SUN, 覆盖社会组织=QINHUAI_CODE)], superuser)
         clerk = grant(district_clerk)
         report = run([row(SUN, 覆盖社会组织=CODES[1])], clerk)
-        assert errors(report) == ["第2行 党组织名称: 已被占用，不能由您导入；如需更正请联系系统管理员"]
+        assert errors(report) == [
+            "第2行 党组织名称: 已被占用，不能由您导入；如需更正请联系系统管理员"
+        ]
         assert covered(SUN) == {"南京市秦淮区某协会"}
 
     def test_a_clerk_without_the_permission_is_refused(self, orgs, district_clerk):
