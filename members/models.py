@@ -198,7 +198,8 @@ class PostQuerySet(models.QuerySet):
     def current(self, today=None):
         """Posts in office: no end date, or one not yet passed (Post.is_current)."""
         today = today or timezone.localdate()
-        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+        # A post ended today is over: on a handover day only the successor is current.
+        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
 
 
 class Post(models.Model):
@@ -289,7 +290,7 @@ class Post(models.Model):
 
     @property
     def is_current(self):
-        return self.ended_on is None or self.ended_on >= timezone.localdate()
+        return self.ended_on is None or self.ended_on > timezone.localdate()
 
     def clean(self):
         errors = {}

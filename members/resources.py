@@ -290,6 +290,12 @@ class MemberTemplate(ImportTemplate):
         for _number, member in written:
             kind = member.import_values.get("post_kind")
             if not kind:
+                # An empty cell leaves posts alone, except those in a Party organization
+                # the member has just left: a post belongs where the relationship is held.
+                for post in member.import_sitting_posts:
+                    if post.party_org_id and post.party_org_id != member.party_org_id:
+                        post.ended_on = max(today, post.started_on)
+                        ended.append(post)
                 continue
             kept = None
             for post in member.import_sitting_posts:

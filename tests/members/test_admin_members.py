@@ -763,3 +763,17 @@ def test_member_import_buttons_show_for_those_who_keep_the_register(
     assert template.status_code == (200 if can_import else 403)
     if can_import:
         assert template["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_on_a_handover_day_only_the_successor_is_the_current_secretary(party_world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    post = PostFactory(member=party_world["members"]["m_school"])
+    post.ended_on = today
+    post.started_on = min(post.started_on, today - dt.timedelta(days=1))
+    post.save()
+    assert not post.is_current
+    assert not Post.objects.filter(pk=post.pk).current().exists()

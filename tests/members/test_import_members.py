@@ -252,6 +252,18 @@ class TestGoodFile:
         assert not Post.objects.filter(party_org=world.joint, kind="committee_member",
                                        ended_on__isnull=True).exists()  # fmt: skip
 
+    def test_moving_with_an_empty_post_cell_ends_the_post_left_behind(self, world, superuser):
+        rows = good_rows()
+        import_members(rows, superuser)
+        rows[1].update(组织关系所在党组织=SUN, 党内职务="")
+        report = import_members(rows, superuser)
+        assert errors(report) == []
+        # The member holds no post in the organization they left; none was started.
+        assert not Post.objects.filter(
+            member__name="党员2", party_org=world.joint, ended_on__isnull=True
+        ).exists()
+        assert not Post.objects.filter(member__name="党员2", party_org__name=SUN).exists()
+
     def test_a_member_no_longer_active_gets_a_new_active_record(self, world, superuser):
         import_members([member_row(1)], superuser)
         Member.objects.update(status=Member.Status.TRANSFERRED_OUT)
