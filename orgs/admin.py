@@ -9,9 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
-from members.models import Member
 from orgs.admin_import import ImportAdminMixin
-from orgs.admin_tools import AnnotatedListMixin, count_of
 from orgs.exports import SafeXLSX
 from orgs.models import (
     OrgDocument,
@@ -241,9 +239,7 @@ class DocumentInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(SocialOrg)
-class SocialOrgAdmin(
-    ImportAdminMixin, ExportMixin, AnnotatedListMixin, ScopedAdminMixin, HistoryAdmin
-):
+class SocialOrgAdmin(ImportAdminMixin, ExportMixin, ScopedAdminMixin, HistoryAdmin):
     import_template = "orgs"
     # 导出 writes the filtered, scoped list in the 社会组织名册 columns, so a file
     # exported here can be corrected and imported again.
@@ -251,7 +247,7 @@ class SocialOrgAdmin(
     export_formats = [SafeXLSX]
     list_display = (
         "name", "uscc", "kind", "sector", "district", "registration_authority", "status",
-        "is_key", "members", "full_members", "archive_updated_at", "stale",
+        "is_key", "archive_updated_at", "stale",
     )  # fmt: skip
     list_filter = (
         ("district", ScopedDistrictFilter), "kind", "sector", "status", "is_key", StaleFilter,
@@ -303,25 +299,6 @@ class SocialOrgAdmin(
     @admin.display(description=_("超期未更新"), boolean=True)
     def stale(self, obj):
         return obj.is_stale
-
-    def annotate_list(self, request, queryset):
-        # Members working in the org, on the register: counted in the list query.
-        on_register = Member.objects.on_register()
-        return queryset.annotate(
-            members_count=count_of(on_register, "workplace"),
-            full_members_count=count_of(
-                on_register.filter(category=Member.Category.FULL), "workplace"
-            ),
-        )
-
-    @admin.display(description=_("在册党员"), ordering="members_count")
-    def members(self, obj):
-        url = reverse("admin:members_member_changelist")
-        return format_html('<a href="{}?workplace={}">{}</a>', url, obj.pk, obj.members_count)
-
-    @admin.display(description=_("正式党员"), ordering="full_members_count")
-    def full_members(self, obj):
-        return obj.full_members_count
 
     def get_export_queryset(self, request):
         return (
@@ -412,7 +389,3 @@ class OrgYearRecordAdmin(ScopedAdminMixin, HistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         year_record_save(record=obj, user=request.user, touch=form.has_changed())
-
-
-# Party organizations and workstations: their own module, registered with this one.
-from orgs import admin_party  # noqa: E402, F401
