@@ -43,6 +43,9 @@ from orgs.exports import SafeXLSX
 from orgs.models import SocialOrg
 from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin
 
+SEARCH_REASON = "按完整身份证号检索"
+SEARCH_HITS_RECORDED = 5  # one active record per number; a few more only in history
+
 REVEAL_PERMISSION = "members.reveal_id_number"
 
 
@@ -142,7 +145,14 @@ class MemberAdmin(ImportAdminMixin, ExportMixin, M2MHistoryMixin, ScopedAdminMix
         )
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else ("id_number_display", "gender", "age")
+        if obj is None:
+            return ()
+        fields = ["id_number_display", "gender", "age"]
+        if not request.user.has_perm("members.reveal_id_number"):
+            # The 18-at-joining check answers with the birth date's side of any date tried:
+            # halving 入党日期 a dozen times would spell the masked digits.
+            fields.append("joined_on")
+        return fields
 
     @admin.display(description=_("身份证号"))
     def id_number_masked(self, obj):
@@ -161,7 +171,15 @@ class MemberAdmin(ImportAdminMixin, ExportMixin, M2MHistoryMixin, ScopedAdminMix
     def get_search_results(self, request, queryset, search_term):
         number = full_id_number_term(search_term)
         if number:
-            return queryset.filter(id_number=number), False
+            # A hit confirms a whole number: with the age on the change form, some thirty
+            # guesses would recover a masked number. Only roles that may reveal search by
+            # number, and every hit is on record like a reveal.
+            if not request.user.has_perm("members.reveal_id_number"):
+                return queryset.none(), False
+            found = list(queryset.filter(id_number=number)[:SEARCH_HITS_RECORDED])
+            for member in found:
+                id_number_reveal(user=request.user, member=member, reason=SEARCH_REASON)
+            return queryset.filter(pk__in=[m.pk for m in found]), False
         return super().get_search_results(request, queryset, search_term)
 
     def lookup_allowed(self, lookup, value, request=None):

@@ -303,7 +303,7 @@ class PartyOrganizationAdmin(
 
 
 @admin.register(Workstation)
-class WorkstationAdmin(HistoryAdmin):
+class WorkstationAdmin(ScopedAdminMixin, HistoryAdmin):
     list_display = ("name", "zone", "address", "founded_on")
     list_select_related = ("zone",)
     list_filter = ("zone__district",)

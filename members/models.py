@@ -120,7 +120,13 @@ class Member(models.Model):
         constraints = [
             # A person holds one active membership record.
             models.UniqueConstraint(
-                fields=["id_number"], condition=Q(status="active"), name="member_active_id_unique"
+                fields=["id_number"],
+                condition=Q(status="active"),
+                name="member_active_id_unique",
+                # Worded like the import's message: says the number is taken, not by whom.
+                violation_error_message=_(
+                    "该身份证号已被占用，不能重复登记；如需更正请联系系统管理员"
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(category="probationary") | Q(full_member_on__isnull=False),

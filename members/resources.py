@@ -25,7 +25,7 @@ from orgs.importing.widgets import (
     YesNoWidget,
     clean_text,
 )
-from orgs.models import PartyOrganization
+from orgs.models import PartyOrganization, SocialOrg
 from orgs.resources import OrgWidget, _chunks
 from orgs.validators import id_number_problem, mask_id_number, normalize_code
 
@@ -262,26 +262,45 @@ class MemberTemplate(ImportTemplate):
         return bool(kind) and (kind != Post.Kind.SECRETARY or member.party_org_id != party_org_id)
 
     def check_scope(self, scope, written):
-        """The Party organization named must be one the importer's scope sees."""
+        """The workplace and the Party organization named must be inside the importer's
+        scope. Outside it they are reported as for an unknown value: saying that they
+        exist elsewhere would show another office's records (domain.md §1)."""
         if scope.sees_everything:
             return []
-        named = {member.party_org_id for _number, member in written if member.party_org_id}
-        inside = set()
-        for chunk in _chunks(named):
-            inside.update(
+        workplaces = {member.workplace_id for _number, member in written}
+        party_orgs = {member.party_org_id for _number, member in written if member.party_org_id}
+        orgs_inside, party_orgs_inside = set(), set()
+        for chunk in _chunks(workplaces):
+            orgs_inside.update(
+                SocialOrg.objects.for_scope(scope).filter(pk__in=chunk).values_list("pk", flat=True)
+            )
+        for chunk in _chunks(party_orgs):
+            party_orgs_inside.update(
                 PartyOrganization.objects.for_scope(scope)
                 .filter(pk__in=chunk)
                 .values_list("pk", flat=True)
             )
-        return [
-            (
-                number,
-                "组织关系所在党组织",
-                _("“{org}”不在您的管理范围内").format(org=member.party_org.name),
-            )
-            for number, member in written
-            if member.party_org_id and member.party_org_id not in inside
-        ]
+        problems = []
+        for number, member in written:
+            held_by_own = bool(scope.party_org_id) and member.party_org_id == scope.party_org_id
+            if member.workplace_id not in orgs_inside and not held_by_own:
+                workplace = member.workplace
+                if workplace.uscc:
+                    message = _("未找到统一社会信用代码为“{code}”的社会组织").format(
+                        code=workplace.uscc
+                    )
+                else:
+                    message = _("未找到“{value}”").format(value=workplace.name)
+                problems.append((number, "工作单位", message))
+            if member.party_org_id and member.party_org_id not in party_orgs_inside:
+                problems.append(
+                    (
+                        number,
+                        "组织关系所在党组织",
+                        _("未找到“{org}”").format(org=member.party_org.name),
+                    )
+                )
+        return problems
 
     def after_write(self, written, history):
         """党内职务: keep a matching sitting post, end the others, start the new one."""

@@ -585,6 +585,15 @@ class OrgDocument(models.Model):
         return self.title or self.original_name or self.get_kind_display()
 
 
+class WorkstationQuerySet(models.QuerySet):
+    def for_scope(self, scope):
+        """Workstations in the districts (or the street) the scope reaches."""
+        if scope.sees_everything:
+            return self
+        regions = scope.regions().values("pk")
+        return self.filter(Q(zone__district__in=regions) | Q(zone__street__in=regions))
+
+
 class Workstation(models.Model):
     """区域党建工作站: serves a zone and can host Party organizations for its orgs (§四)."""
 
@@ -596,6 +605,7 @@ class Workstation(models.Model):
     founded_on = models.DateField(_("成立日期"), null=True, blank=True)
 
     history = HistoricalRecords()
+    objects = WorkstationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("区域党建工作站")
@@ -611,6 +621,10 @@ class PartyOrgQuerySet(models.QuerySet):
         """Party organizations that cover at least one org of the scope (or are the user's)."""
         if scope.sees_everything:
             return self
+        if scope.party_org_id:
+            # A secretary: their own Party organization and the branches under it, not
+            # every Party organization that covers the same orgs (domain.md §1).
+            return self.filter(Q(pk=scope.party_org_id) | Q(parent_id=scope.party_org_id))
         # The ids of the covering Party organizations, found once (an uncorrelated IN):
         # a correlated EXISTS per row took seconds for a supervising unit's 2,000 orgs.
         covering = self.model.covered_orgs.through.objects.filter(

@@ -44,8 +44,6 @@ _PARTY_EDIT = frozenset(
         "orgs.change_partyorganization",
         # Added to PartyOrganization.Meta.permissions by the 党组织名册 import.
         "orgs.import_partyorganization",
-        "orgs.add_workstation",
-        "orgs.change_workstation",
         "members.add_member",
         "members.change_member",
         "members.import_member",
@@ -55,6 +53,17 @@ _PARTY_EDIT = frozenset(
         "members.change_approval",
     }
 )
+# Regional workstations serve a zone: the 两新工委 and the street committees keep them.
+_WORKSTATION_EDIT = frozenset({"orgs.add_workstation", "orgs.change_workstation"})
+# A secretary keeps their own Party organization's members and posts, and may correct
+# its record; founding Party organizations and reviewing appointments (人选审批, §九)
+# belong to the managing bodies, not to the person appointed.
+_SECRETARY_EDIT = _PARTY_EDIT - {
+    "orgs.add_partyorganization",
+    "orgs.import_partyorganization",
+    "members.add_approval",
+    "members.change_approval",
+}
 # The full 身份证号, each time on record (members.IdNumberReveal).
 _REVEAL = frozenset({"members.reveal_id_number"})
 
@@ -70,16 +79,16 @@ ROLE_PERMISSIONS = {
     # Party registers.
     Unit.Kind.REGISTRATION: frozenset(_VIEWER | _ARCHIVE_EDIT),
     # 两新工委 keeps the registers and, working on members, may see a full ID number.
-    Unit.Kind.TWO_NEW: frozenset(_CHANNEL | _REVEAL),
+    Unit.Kind.TWO_NEW: frozenset(_CHANNEL | _REVEAL | _WORKSTATION_EDIT),
     # 组织部 leads (§八 牵头抓总): reads everything in its jurisdiction.
     Unit.Kind.ORGANIZATION_DEPT: frozenset(_VIEWER | _REVEAL),
     # The managing channels (§八) keep the Party organizations and members of their orgs.
     Unit.Kind.SUPERVISOR: _CHANNEL,
     Unit.Kind.INDUSTRY_COMMITTEE: _CHANNEL,
-    Unit.Kind.STREET_COMMITTEE: _CHANNEL,
+    Unit.Kind.STREET_COMMITTEE: frozenset(_CHANNEL | _WORKSTATION_EDIT),
     Unit.Kind.FALLBACK_COMMITTEE: _CHANNEL,
     # The org's Party secretary keeps their own Party organization and its members.
-    PARTY_SECRETARY: frozenset(_CHANNEL | _REVEAL),
+    PARTY_SECRETARY: frozenset(_VIEWER | _SECRETARY_EDIT | _REVEAL),
 }
 
 

@@ -366,6 +366,13 @@ class OrgRef(NamedTuple):
     def label(self):
         return f"{self.name}（{self.uscc}）" if self.uscc else self.name
 
+    @property
+    def not_found(self):
+        """What a user outside this org's scope is told: the same as for no org at all."""
+        if self.uscc:
+            return _("未找到统一社会信用代码为“{code}”的社会组织").format(code=self.uscc)
+        return _("未找到“{value}”").format(value=self.name)
+
 
 def _looks_like_code(text):
     """A USCC typed with a mistake still reads as a code, not as the name of an org."""
@@ -741,15 +748,11 @@ class PartyOrgTemplate(ImportTemplate):
         problems = []
         for number, obj in written:
             covered = obj.import_values["covered_orgs"]
-            outside = [ref.label for ref in covered if ref.pk not in inside]
-            if outside:
-                problems.append(
-                    (
-                        number,
-                        "覆盖社会组织",
-                        _("“{orgs}”不在您的管理范围内").format(orgs="”“".join(outside)),
-                    )
-                )
+            # Worded as for an unknown org: naming it, or saying it exists elsewhere, would
+            # show another office's record (domain.md §1).
+            for ref in covered:
+                if ref.pk not in inside:
+                    problems.append((number, "覆盖社会组织", ref.not_found))
             dropped = [
                 catalog.get(pk).label
                 for pk in obj.import_stored_links

@@ -192,11 +192,16 @@ class _Run:
             elif action == UPDATED:
                 updates.append((number, obj))
                 changed_fields |= fields
-        for number, column, message in self.template.check_rows(
-            creates + updates, [o.pk for o in existing.values()]
-        ):
+        # Scope first: rows that reach outside it are not checked against other records
+        # (a clash there would describe records the user may not see).
+        written = creates + updates
+        outside = set()
+        for number, column, message in self.template.check_scope(self.scope, written):
             self.error(number, column, message)
-        for number, column, message in self.template.check_scope(self.scope, creates + updates):
+            outside.add(number)
+        for number, column, message in self.template.check_rows(
+            [(n, obj) for n, obj in written if n not in outside], [o.pk for o in existing.values()]
+        ):
             self.error(number, column, message)
         if report.errors:
             report.errors.sort(key=lambda error: error.row or 0)  # stable: columns keep order

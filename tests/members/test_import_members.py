@@ -435,14 +435,15 @@ class TestScope:
         rows = [member_row(1), member_row(2, 工作单位=QINHUAI_ORG_CODE, 组织关系所在党组织="",
                                           组织关系所在单位="原单位党委")]  # fmt: skip
         report = import_members(rows, clerk, dry_run=dry_run)
-        assert errors(report) == ["第3行 工作单位: 导入后该记录将不在您的管理范围内"]
+        # Worded as for an unknown code: nothing says it exists in another office.
+        assert errors(report) == [
+            f"第3行 工作单位: 未找到统一社会信用代码为“{QINHUAI_ORG_CODE}”的社会组织"
+        ]
         assert snapshot() == before
 
     def test_a_party_org_outside_the_clerk_s_scope_is_refused(self, world, clerk):
         report = import_members([member_row(1, 组织关系所在党组织=QINHUAI_PARTY_ORG)], clerk)
-        assert errors(report) == [
-            f"第2行 组织关系所在党组织: “{QINHUAI_PARTY_ORG}”不在您的管理范围内"
-        ]
+        assert errors(report) == [f"第2行 组织关系所在党组织: 未找到“{QINHUAI_PARTY_ORG}”"]
         assert Member.objects.count() == 0
 
     def test_a_member_of_another_district_cannot_be_changed(self, world, superuser, clerk):
@@ -466,12 +467,14 @@ class TestScope:
         rows = [member_row(1, 工作单位=ORG_CODES[2], 组织关系所在党组织="",
                            组织关系所在单位="原单位党委")]  # fmt: skip
         report = import_members(rows, secretary)
-        assert errors(report) == ["第2行 工作单位: 导入后该记录将不在您的管理范围内"]
+        assert errors(report) == [
+            f"第2行 工作单位: 未找到统一社会信用代码为“{ORG_CODES[2]}”的社会组织"
+        ]
         assert Member.objects.count() == 0
 
     def test_a_party_org_outside_the_secretary_s_scope_is_refused(self, world, secretary):
         report = import_members([member_row(1, 组织关系所在党组织=JOINT)], secretary)
-        assert errors(report) == [f"第2行 组织关系所在党组织: “{JOINT}”不在您的管理范围内"]
+        assert errors(report) == [f"第2行 组织关系所在党组织: 未找到“{JOINT}”"]
 
     def test_a_clerk_without_the_permission_is_refused(self, world, district_clerk):
         with pytest.raises(ImportPermissionError, match="^您没有导入党员名册的权限$"):

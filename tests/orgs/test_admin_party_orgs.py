@@ -128,8 +128,6 @@ KEEPER_PERMISSIONS = (
     "orgs.add_partyorganization",
     "orgs.change_partyorganization",
     "orgs.import_partyorganization",
-    "orgs.add_workstation",
-    "orgs.change_workstation",
     "members.add_member",
     "members.change_member",
     "members.import_member",
@@ -146,13 +144,30 @@ VIEW_PERMISSIONS = (
 )
 
 
+WORKSTATION_KEEPERS = {"city_two_new", "xuanwu_two_new", "xinjiekou"}
+# A secretary keeps their own organization's record, members and posts, but does not
+# found Party organizations or review appointments (their own included).
+SECRETARY_LACKS = {
+    "orgs.add_partyorganization",
+    "orgs.import_partyorganization",
+    "members.add_approval",
+    "members.change_approval",
+}
+
+
 @pytest.mark.parametrize("role", [*CHANNELS, "secretary"])
 def test_managing_channels_and_the_secretary_keep_party_organizations_and_members(
     party_world, role
 ):
     user = party_world["users"][role]
-    for perm in KEEPER_PERMISSIONS + VIEW_PERMISSIONS:
+    expected = set(KEEPER_PERMISSIONS) - (SECRETARY_LACKS if role == "secretary" else set())
+    for perm in expected | set(VIEW_PERMISSIONS):
         assert user.has_perm(perm), perm
+    for perm in set(KEEPER_PERMISSIONS) - expected:
+        assert not user.has_perm(perm), perm
+    keeps_workstations = role in WORKSTATION_KEEPERS
+    assert user.has_perm("orgs.add_workstation") is keeps_workstations
+    assert user.has_perm("orgs.change_workstation") is keeps_workstations
     assert not user.has_perm("orgs.delete_partyorganization")
     assert not user.has_perm("members.delete_member")
 
@@ -713,6 +728,10 @@ def test_party_organization_pages_need_at_most_12_queries_whatever_the_data_size
     add_party_orgs(party_world, 2)
     pages = party_pages(party_world)
     client.force_login(party_world["users"][role])
+    if role == "secretary":
+        # A secretary founds and imports no Party organizations.
+        for name in ("add", "import"):
+            assert client.get(pages.pop(name)).status_code == 403
     for url in pages.values():  # warm the per-process caches (content types)
         client.get(url)
     small = {name: count_queries(client, url) for name, url in pages.items()}

@@ -467,7 +467,7 @@ class TestScope:
         rows = [row(JOINT, 组建方式="联合组建", 覆盖社会组织=f"{CODES[2]}；{QINHUAI_CODE}")]
         report = run(rows, clerk, dry_run=dry_run)
         assert errors(report) == [
-            f"第2行 覆盖社会组织: “南京市秦淮区某协会（{QINHUAI_CODE}）”不在您的管理范围内"
+            f"第2行 覆盖社会组织: 未找到统一社会信用代码为“{QINHUAI_CODE}”的社会组织"
         ]
         assert snapshot() == before
 
