@@ -13,6 +13,7 @@ from orgs.models import PartyOrganization, SocialOrg, Unit
 from orgs.querysets import ScopedQuerySet
 from orgs.scopes import ScopeKind
 from orgs.validators import (
+    future_date_errors,
     id_number_birth_date,
     id_number_is_male,
     id_number_problem,
@@ -164,13 +165,7 @@ class Member(models.Model):
         problem = id_number_problem(self.id_number)
         if problem:
             errors["id_number"] = problem
-        today = timezone.localdate()
-        for field in ("joined_on", "full_member_on", "last_contact_on"):
-            value = getattr(self, field)
-            if value and value > today:
-                errors[field] = _("{field}不能晚于今天").format(
-                    field=self._meta.get_field(field).verbose_name
-                )
+        errors.update(future_date_errors(self, ("joined_on", "full_member_on", "last_contact_on")))
         if self.category == self.Category.FULL and not self.full_member_on:
             errors["full_member_on"] = _("正式党员须填写转正日期")
         if self.joined_on and self.full_member_on and "full_member_on" not in errors:

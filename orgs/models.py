@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from orgs.querysets import ScopedQuerySet
-from orgs.validators import normalize_code, uscc_problem
+from orgs.validators import future_date_errors, normalize_code, uscc_problem
 
 
 class Region(models.Model):
@@ -422,13 +422,9 @@ class SocialOrg(models.Model):
             errors["uscc"] = _("除备案的社区社会组织外，统一社会信用代码必填")
         if kind == self.Kind.COMMUNITY_FILED:
             self.is_community = True
-        today = timezone.localdate()
-        for field in ("registered_on", "commitment_signed_on", "survey_filed_on"):
-            value = getattr(self, field)
-            if value and value > today:
-                errors[field] = _("{field}不能晚于今天").format(
-                    field=self._meta.get_field(field).verbose_name
-                )
+        errors.update(
+            future_date_errors(self, ("registered_on", "commitment_signed_on", "survey_filed_on"))
+        )
         if self.street_id and self.district_id and self.street.parent_id != self.district_id:
             errors["street"] = _("所属街道不在所属区县内")
         if self.zone_id and self.district_id and self.zone.district_id != self.district_id:
@@ -738,13 +734,7 @@ class PartyOrganization(models.Model):
 
     def clean(self):
         errors = {}
-        today = timezone.localdate()
-        for field in ("founded_on", "dissolved_on", "term_started_on"):
-            value = getattr(self, field)
-            if value and value > today:
-                errors[field] = _("{field}不能晚于今天").format(
-                    field=self._meta.get_field(field).verbose_name
-                )
+        errors.update(future_date_errors(self, ("founded_on", "dissolved_on", "term_started_on")))
         if self.dissolved_on and self.founded_on and self.dissolved_on < self.founded_on:
             errors["dissolved_on"] = _("撤销日期不能早于成立日期")
         if self.term_started_on and self.founded_on and self.term_started_on < self.founded_on:

@@ -25,6 +25,18 @@ MSG_USCC_CHARS = _("统一社会信用代码含有不允许的字符“{chars}�
 MSG_USCC_CHECK = _("统一社会信用代码校验位错误，应为“{expected}”")
 
 
+def future_date_errors(instance, fields, today=None):
+    """{field: message} for each of `fields` of `instance` dated after today."""
+    today = today or timezone.localdate()
+    errors = {}
+    for name in fields:
+        value = getattr(instance, name)
+        if value and value > today:
+            label = instance._meta.get_field(name).verbose_name
+            errors[name] = _("{field}不能晚于今天").format(field=label)
+    return errors
+
+
 def human_size(size: int) -> str:
     """A byte limit as users read it: 20MB, 512KB."""
     if size >= 2**20:
