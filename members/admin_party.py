@@ -89,7 +89,7 @@ def term_due_q(today):
     """换届 due in the database: the term started at least its length (by kind) ago."""
     q = Q()
     for kind, years in settings.PARTY_TERM_YEARS.items():
-        q |= Q(kind=kind, term_begins__lte=rules.term_end(today, -years))
+        q |= Q(kind=kind, term_begins__lte=rules.latest_due_start(today, years))
     return q & Q(dissolved_on__isnull=True)
 
 

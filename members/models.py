@@ -389,7 +389,7 @@ class IdNumberReveal(models.Model):
     )
     member = models.ForeignKey(Member, verbose_name=_("党员"), on_delete=models.PROTECT)
     revealed_at = models.DateTimeField(_("查看时间"), auto_now_add=True)
-    reason = models.CharField(_("事由"), max_length=200, blank=True)
+    reason = models.CharField(_("事由"), max_length=200)  # a reveal without one is refused
 
     class Meta:
         verbose_name = _("身份证号查看记录")

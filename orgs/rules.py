@@ -4,6 +4,7 @@ No ORM here: selectors gather the values, views and reports call these. Numbers 
 from settings (config/rules.py) and can be passed in for tests.
 """
 
+import calendar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -57,6 +58,20 @@ def term_end(term_start, years):
         return term_start.replace(year=term_start.year + years)
     except ValueError:  # 29 February
         return term_start.replace(year=term_start.year + years, day=28)
+
+
+def latest_due_start(today, years):
+    """The latest term start whose `years`-year term has run out by `today`, so a list can
+    filter with `term_start <= latest_due_start(...)` and agree with term_due()."""
+    year = today.year - years
+    day = today.day
+    if (today.month, day) == (2, 29) and not calendar.isleap(year):
+        day = 28  # no 29 February that year
+    elif (
+        (today.month, day) == (2, 28) and calendar.isleap(year) and not calendar.isleap(today.year)
+    ):
+        day = 29  # a term begun on 29 February ends on 28 February in a common year
+    return today.replace(year=year, day=day)
 
 
 def term_due(kind, term_start, today, dissolved=False, term_years=None):

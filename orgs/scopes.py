@@ -132,8 +132,15 @@ class Scope:
     def regions(self):
         """Districts (and their streets) this scope may pick in forms."""
         qs = Region.objects.all()
-        if self.kind in (ScopeKind.ALL, ScopeKind.SUPERVISOR, ScopeKind.PARTY_ORG):
+        if self.kind in (ScopeKind.ALL, ScopeKind.SUPERVISOR):
             return qs
+        if self.kind is ScopeKind.PARTY_ORG:
+            # Where the orgs their Party organization covers are: districts and streets.
+            covered = SocialOrg.objects.filter(party_orgs__id=self.party_org_id)
+            return qs.filter(
+                Q(pk__in=covered.values("district_id"))
+                | Q(pk__in=covered.exclude(street=None).values("street_id"))
+            )
         if self.kind is ScopeKind.NONE:
             return qs.none()
         if self.unit_level == Unit.Level.CITY:

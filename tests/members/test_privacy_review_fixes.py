@@ -156,3 +156,26 @@ def test_adding_a_member_whose_number_is_taken_says_so_in_chinese(
     assert "该身份证号已被占用" in text
     assert "member_active_id_unique" not in text and taken.name not in text
     assert PartyOrganization.objects.count() == 5
+
+
+def test_a_reveal_without_a_reason_is_refused_by_the_model_too(party_world):  # noqa: F811
+    from django.core.exceptions import ValidationError
+
+    from members.privacy import id_number_reveal
+
+    with pytest.raises(ValidationError):
+        id_number_reveal(
+            user=party_world["users"]["city_two_new"],
+            member=party_world["members"]["m_school"],
+            reason="   ",
+        )
+    assert not IdNumberReveal.objects.exists()
+
+
+def test_a_secretary_picks_among_the_districts_of_the_orgs_they_cover(party_world):  # noqa: F811
+    from orgs.models import Region
+    from orgs.scopes import Scope
+
+    xuanwu, _qinhuai = party_world["districts"]
+    regions = Scope.for_user(party_world["users"]["secretary"]).regions()
+    assert set(regions.filter(level=Region.Level.DISTRICT)) == {xuanwu}

@@ -92,3 +92,14 @@ def test_full_membership_follows_joining_by_about_a_year(joined, full, ok):
 )
 def test_age_counts_whole_years(birth, day, age):
     assert rules.age_on(birth, day) == age
+
+
+def test_the_list_filters_cutoff_agrees_with_term_due_on_every_day_including_29_february():
+    start = D(2019, 1, 1)
+    days = [start + datetime.timedelta(days=n) for n in range(366 * 8)]
+    for today in (D(2023, 2, 28), D(2024, 2, 29), D(2024, 2, 28), D(2025, 3, 1), D(2026, 11, 27)):
+        for years in (3, 4, 5):
+            cutoff = rules.latest_due_start(today, years)
+            for term_start in days:
+                due = rules.term_due("branch", term_start, today, term_years={"branch": years})
+                assert due is (term_start <= cutoff), (today, years, term_start)
