@@ -24,6 +24,7 @@ from simple_history.utils import bulk_create_with_history
 
 from members.models import Member
 from orgs import demo
+from orgs.importing.registry import get_template
 from orgs.importing.service import import_file
 from orgs.models import (
     OrgYearRecord,
@@ -342,25 +343,13 @@ class Command(BaseCommand):
 
 
 def _org_key(row):
-    # 备案 community orgs have no code; the import service matches them by name as well.
-    return ("uscc", row["统一社会信用代码"]) if row["统一社会信用代码"] else ("name", row["名称"])
+    """The import's own matching key for a 社会组织名册 row (USCC, or name for 备案 orgs)."""
+    return get_template("orgs").key({"uscc": row["统一社会信用代码"], "name": row["名称"]})
 
 
 def _existing_org_ids(keys):
-    codes = [value for kind, value in keys if kind == "uscc"]
-    names = [value for kind, value in keys if kind == "name"]
-    found = {}
-    for start in range(0, len(codes), QUERY_CHUNK):
-        chunk = codes[start : start + QUERY_CHUNK]
-        for code, pk in SocialOrg.objects.filter(uscc__in=chunk).values_list("uscc", "pk"):
-            found[("uscc", code)] = pk
-    for start in range(0, len(names), QUERY_CHUNK):
-        chunk = names[start : start + QUERY_CHUNK]
-        # An active record wins over a deregistered one of the same name, as in the import.
-        filed = SocialOrg.objects.filter(uscc__isnull=True, name__in=chunk).order_by("-status")
-        for name, pk in filed.values_list("name", "pk"):
-            found[("name", name)] = pk
-    return found
+    """{key: pk} of the stored orgs, found as the import finds them."""
+    return {key: org.pk for key, org in get_template("orgs").load_existing(keys).items()}
 
 
 def _stored_covered_orgs(names):
