@@ -14,10 +14,15 @@ MANAGE      := $(PY) manage.py
 STAMP       := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-# Debian packages the project needs on the machine, one per line. Coming later:
-# libharfbuzz-subset0 and fonts-noto-cjk (Chinese PDFs), chromium and chromium-driver
-# (browser tests).
+# Debian packages the project needs on the machine, one per line. PDFs (WeasyPrint) need
+# Pango, HarfBuzz's subsetter (without it a one-page Chinese PDF takes seconds instead of
+# about 0.1 s) and a CJK font; orgs/pdf.py checks for them at start-up. Coming later:
+# chromium and chromium-driver (browser tests).
 DEB_PACKAGES := \
+	fonts-noto-cjk \
+	libharfbuzz-subset0 \
+	libpango-1.0-0 \
+	libpangoft2-1.0-0 \
 	libsqlite3-0 \
 	python3-venv \
 	sqlite3

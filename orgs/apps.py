@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,3 +11,7 @@ class OrgsConfig(AppConfig):
     def ready(self):
         # Registers the 单位名册 and 社会组织名册 import templates.
         from orgs import resources  # noqa: F401
+        from orgs.pdf import check_pdf_support
+
+        # The machine can render Chinese PDFs (WeasyPrint, Pango, HarfBuzz subset, CJK font).
+        checks.register(check_pdf_support, "pdf")
