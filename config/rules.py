@@ -41,3 +41,24 @@ MEMBER_MIN_JOIN_AGE = 18
 # the accepted gap between 入党日期 and 转正日期, in days.
 FULL_MEMBERSHIP_MIN_DAYS = 330
 FULL_MEMBERSHIP_MAX_DAYS = 2 * 365 + 31
+
+# Member lifecycle (domain.md §3). Development: 发展党员工作细则 (2014) 第八、十、十五、二十八–
+# 三十条; members: 党员教育管理工作条例 第二十四–三十四条; 介绍信: 中组部 组织关系接转规定.
+# A Party organization talks with an applicant within a month of the application.
+DEVELOPMENT_TALK_MONTHS = 1
+# An activist is trained and observed at least this long before becoming a candidate.
+DEVELOPMENT_ACTIVIST_MONTHS = 12
+# Probation (预备期) lasts a year and may be extended once, by 6 to 12 months.
+PROBATION_MONTHS = 12
+PROBATION_EXTENSION_MONTHS = (6, 12)
+# A transfer's receipt (回执) is due within a month; a letter is valid for at most 3 months.
+TRANSFER_RECEIPT_MONTHS = 1
+TRANSFER_LETTER_MAX_MONTHS = 3
+# A member away this long at a fixed place should transfer their relationship.
+FLOATING_TRANSFER_MONTHS = 6
+# Out of contact this long: a lost-contact member (失联党员), handled towards 停止党籍.
+LOST_CONTACT_MONTHS = 6
+# 限期改正 lasts at most this long.
+CORRECTION_MAX_MONTHS = 12
+# Worklists show what falls due within this many days, besides what is overdue.
+WORKLIST_DUE_SOON_DAYS = 30

@@ -35,7 +35,29 @@ class MemberQuerySet(ScopedQuerySet):
         return self.filter(status=Member.Status.ACTIVE)
 
 
-class Member(models.Model):
+class IdentityMixin:
+    """A person named by an ID number: gender and birth date come from it (GB 11643)."""
+
+    @property
+    def id_number_masked(self):
+        return mask_id_number(self.id_number)
+
+    def derive_from_id_number(self):
+        """Gender and birth date come from the ID number (GB 11643)."""
+        self.id_number = normalize_code(self.id_number)
+        if id_number_problem(self.id_number) is None:
+            self.birth_date = id_number_birth_date(self.id_number)
+            self.gender = (
+                self.Gender.MALE if id_number_is_male(self.id_number) else self.Gender.FEMALE
+            )
+
+    def clean_fields(self, exclude=None):
+        self.derive_from_id_number()
+        exclude = set(exclude or ()) | {"gender", "birth_date"}
+        super().clean_fields(exclude)
+
+
+class Member(IdentityMixin, models.Model):
     """党员: a person and their membership. One active record per ID number."""
 
     class Gender(models.TextChoices):
@@ -53,6 +75,7 @@ class Member(models.Model):
         REMOVED = "removed", _("除名")
         EXPELLED = "expelled", _("出党")
         DECEASED = "deceased", _("去世")
+        CANCELLED = "cancelled", _("取消预备党员资格")
 
     class WorkplaceRole(models.TextChoices):
         HEAD = "head", _("负责人")
@@ -141,24 +164,6 @@ class Member(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def id_number_masked(self):
-        return mask_id_number(self.id_number)
-
-    def derive_from_id_number(self):
-        """Gender and birth date come from the ID number (GB 11643)."""
-        self.id_number = normalize_code(self.id_number)
-        if id_number_problem(self.id_number) is None:
-            self.birth_date = id_number_birth_date(self.id_number)
-            self.gender = (
-                self.Gender.MALE if id_number_is_male(self.id_number) else self.Gender.FEMALE
-            )
-
-    def clean_fields(self, exclude=None):
-        self.derive_from_id_number()
-        exclude = set(exclude or ()) | {"gender", "birth_date"}
-        super().clean_fields(exclude)
 
     def clean(self):
         errors = {}
