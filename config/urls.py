@@ -7,5 +7,6 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("orgs/", include("orgs.urls")),
+    path("members/", include("members.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -20,8 +20,9 @@ from django.views.decorators.cache import never_cache
 from import_export.admin import ExportMixin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from members.admin_filters import PartyOrgFilter, WorklistFilter, WorkplaceFilter
 from members.exports import MemberExportResource
-from members.models import Approval, IdNumberReveal, Member, Post
+from members.models import Approval, Development, IdNumberReveal, Member, Post
 from members.privacy import (
     MASKED_DATE,
     PRIVATE_FIELDS,
@@ -36,7 +37,6 @@ from orgs.admin_tools import (
     AnnotatedListMixin,
     KeepCurrentChoicesForm,
     M2MHistoryMixin,
-    SelectedObjectFilter,
     count_of,
 )
 from orgs.exports import SafeXLSX
@@ -47,18 +47,12 @@ SEARCH_REASON = "按完整身份证号检索"
 SEARCH_HITS_RECORDED = 5  # one active record per number; a few more only in history
 
 REVEAL_PERMISSION = "members.reveal_id_number"
-
-
-class WorkplaceFilter(SelectedObjectFilter):
-    title = _("工作单位")
-    parameter_name = "workplace"
-    field_name = "workplace"
-
-
-class PartyOrgFilter(SelectedObjectFilter):
-    title = _("党组织")
-    parameter_name = "party_org"
-    field_name = "party_org"
+# The development stages the org list counts, in the ledger's order.
+DEVELOPING_STAGES = (
+    Development.Stage.APPLICANT,
+    Development.Stage.ACTIVIST,
+    Development.Stage.CANDIDATE,
+)
 
 
 class RelationshipFilter(admin.SimpleListFilter):
@@ -109,8 +103,8 @@ class MemberAdmin(ImportAdminMixin, ExportMixin, M2MHistoryMixin, ScopedAdminMix
         "is_floating", "joined_on", "last_contact_on",
     )  # fmt: skip
     list_filter = (
-        ("workplace__district", ScopedDistrictFilter), WorkplaceFilter, PartyOrgFilter,
-        RelationshipFilter, "category", "status", "is_floating",
+        WorklistFilter, ("workplace__district", ScopedDistrictFilter), WorkplaceFilter,
+        PartyOrgFilter, RelationshipFilter, "category", "status", "is_floating",
     )  # fmt: skip
     list_select_related = ("workplace", "party_org")
     # Names only: an ID number is matched whole, in get_search_results.
@@ -161,6 +155,23 @@ class MemberAdmin(ImportAdminMixin, ExportMixin, M2MHistoryMixin, ScopedAdminMix
     @admin.display(description=_("身份证号"))
     def id_number_display(self, obj):
         return masked(obj.id_number)
+
+    def get_list_display(self, request):
+        if request.GET.get("worklist") == "lost_contact_unregistered":
+            return (*self.list_display, "register_lost_contact")
+        return self.list_display
+
+    @admin.display(description=_("处理"))
+    def register_lost_contact(self, obj):
+        url = reverse("admin:members_lostcontact_add")
+        since = obj.last_contact_on.isoformat() if obj.last_contact_on else ""
+        return format_html(
+            '<a href="{}?member={}&amp;lost_since={}">{}</a>',
+            url,
+            obj.pk,
+            since,
+            _("登记为失联党员"),
+        )
 
     @admin.display(description=_("年龄"))
     def age(self, obj):
@@ -386,16 +397,23 @@ class SocialOrgWithMembersAdmin(AnnotatedListMixin, SocialOrgAdmin):
         *SocialOrgAdmin.list_display[:-2],
         "members",
         "full_members",
+        "developing",
         *SocialOrgAdmin.list_display[-2:],
     )
 
     def annotate_list(self, request, queryset):
         on_register = Member.objects.on_register()
+        developing = Development.objects.open()
         return queryset.annotate(
             members_count=count_of(on_register, "workplace"),
             full_members_count=count_of(
                 on_register.filter(category=Member.Category.FULL), "workplace"
             ),
+            # The ledger's 申请入党人数, 入党积极分子 and 发展对象 (shared/reference).
+            **{
+                f"{stage}_count": count_of(developing.filter(stage=stage), "workplace")
+                for stage in DEVELOPING_STAGES
+            },
         )
 
     @admin.display(description=_("在册党员"), ordering="members_count")
@@ -407,9 +425,23 @@ class SocialOrgWithMembersAdmin(AnnotatedListMixin, SocialOrgAdmin):
     def full_members(self, obj):
         return obj.full_members_count
 
+    @admin.display(description=_("申请人/积极分子/发展对象"))
+    def developing(self, obj):
+        counts = [getattr(obj, f"{stage}_count") for stage in DEVELOPING_STAGES]
+        if not any(counts):
+            return "-"
+        url = reverse("admin:members_development_changelist")
+        return format_html(
+            '<a href="{}?workplace={}&amp;stopped_on__isempty=1">{}</a>',
+            url,
+            obj.pk,
+            "/".join(str(n) for n in counts),
+        )
+
 
 admin.site.unregister(SocialOrg)
 admin.site.register(SocialOrg, SocialOrgWithMembersAdmin)
 
-# Party organizations and workstations are administered with the members who fill them.
-from members import admin_party  # noqa: E402, F401
+# Party organizations and workstations are administered with the members who fill them,
+# and so is the member lifecycle (development, transfers, floating members, checks).
+from members import admin_lifecycle, admin_party  # noqa: E402, F401, I001

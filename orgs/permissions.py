@@ -36,6 +36,15 @@ _PARTY_VIEW = frozenset(
         "members.view_member",
         "members.view_post",
         "members.view_approval",
+        # The member lifecycle (§六).
+        "members.view_development",
+        "members.view_transfer",
+        "members.view_floatingrecord",
+        "members.view_relationshipcheck",
+        "members.view_checkfinding",
+        "members.view_lostcontact",
+        "members.view_lostcontactstep",
+        "members.view_disposition",
     }
 )
 _PARTY_EDIT = frozenset(
@@ -51,6 +60,25 @@ _PARTY_EDIT = frozenset(
         "members.change_post",
         "members.add_approval",
         "members.change_approval",
+        # The member lifecycle: develop, transfer, register floating and lost-contact
+        # members, run relationship checks, record dispositions (changes of state are
+        # "change" of the record).
+        "members.add_development",
+        "members.change_development",
+        "members.add_transfer",
+        "members.change_transfer",
+        "members.add_floatingrecord",
+        "members.change_floatingrecord",
+        "members.add_relationshipcheck",
+        "members.change_relationshipcheck",
+        "members.change_checkfinding",
+        "members.add_lostcontact",
+        "members.change_lostcontact",
+        "members.add_lostcontactstep",
+        "members.change_lostcontactstep",
+        "members.delete_lostcontactstep",
+        "members.add_disposition",
+        "members.change_disposition",
     }
 )
 # Regional workstations serve a zone: the 两新工委 and the street committees keep them.

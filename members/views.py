@@ -1,0 +1,79 @@
+"""Pages of the member lifecycle outside the model admins: the worklists of a user's
+scope, and the transfer letter as a PDF."""
+
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members import selectors
+from members.privacy import id_number_reveal, masked
+from orgs.pdf import pdf_response, render_pdf
+from orgs.scoped_admin import request_scope
+
+LETTER_REVEAL_REASON = "打印组织关系介绍信"
+
+
+def worklist_rows(request, today):
+    """The worklists the user may open, with their counts, in the order of WORKLISTS."""
+    counts = selectors.worklist_counts(request_scope(request), today)
+    rows = []
+    for worklist in selectors.WORKLISTS:
+        opts = worklist.model._meta
+        if not request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
+            continue
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        rows.append(
+            {
+                "worklist": worklist,
+                "count": counts[worklist.key],
+                "url": f"{url}?worklist={worklist.key}",
+            }
+        )
+    return rows
+
+
+def worklists(request, admin_site):
+    """工作提醒: every due and overdue item of the member lifecycle in the user's scope."""
+    today = timezone.localdate()
+    context = {
+        **admin_site.each_context(request),
+        "title": _("党员管理工作提醒"),
+        "today": today,
+        "rows": worklist_rows(request, today),
+    }
+    return TemplateResponse(request, "members/worklists.html", context)
+
+
+def transfer_letter(request, model_admin, object_id):
+    """党员组织关系介绍信 of one transfer, as a PDF. The full ID number is printed for users
+    who may reveal it, and the print is recorded like a reveal; others get it masked."""
+    transfer = (
+        model_admin.get_queryset(request)
+        .select_related("member__workplace", "from_party_org", "to_party_org")
+        .filter(pk=unquote(object_id))
+        .first()
+    )
+    if transfer is None:
+        raise Http404
+    if not model_admin.has_view_permission(request, transfer):
+        raise PermissionDenied
+    member = transfer.member
+    if request.user.has_perm("members.reveal_id_number"):
+        number = id_number_reveal(user=request.user, member=member, reason=LETTER_REVEAL_REASON)
+    else:
+        number = masked(member.id_number)
+    context = {
+        "transfer": transfer,
+        "member": member,
+        "id_number": number,
+        "today": timezone.localdate(),
+    }
+    pdf = render_pdf("pdf/transfer_letter.html", context)
+    filename = _("组织关系介绍信-{name}-{number}.pdf").format(
+        name=member.name, number=transfer.letter_number
+    )
+    return pdf_response(pdf, filename)
