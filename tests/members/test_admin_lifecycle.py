@@ -9,11 +9,14 @@ import datetime
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.urls import reverse
 
 from members.models import (
     CheckFinding,
     Development,
+    Disposition,
+    FloatingRecord,
     IdNumberReveal,
     LostContact,
     Member,
@@ -508,3 +511,52 @@ def test_a_check_campaign_covers_the_scope_and_a_finding_updates_the_last_contac
     finding.refresh_from_db()
     assert finding.result == CheckFinding.Result.FOUND
     assert Member.objects.get(name="王启明").last_contact_on == D(2026, 5, 3)
+
+
+# --- scope of every lifecycle list -------------------------------------------------------
+
+
+def _records_about_each_member(world):
+    """A floating registration, a lost-contact case and a disposition for every member of
+    the world, and a transfer out for each one held in the system."""
+    for key, member in world["members"].items():
+        FloatingRecord.objects.create(
+            member=member, direction="out", place="上海", since=D(2025, 1, 1), contact_person="甲"
+        )
+        LostContact.objects.create(
+            member=member, lost_since=D(2025, 1, 1), registered_on=D(2025, 8, 1)
+        )
+        Disposition.objects.create(
+            member=member, kind="correction", reason="不按时交纳党费", decided_on=D(2025, 9, 1),
+            decision_body="支部", correction_until=D(2026, 3, 1),
+        )  # fmt: skip
+        Transfer.objects.create(
+            member=member, direction="out", from_party_org=member.party_org,
+            to_outside="外省某党委", letter_number=key, issued_on=D(2025, 9, 1),
+            valid_until=D(2025, 10, 1),
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("role", sorted(fixtures_admin.VISIBLE_MEMBERS))
+@pytest.mark.parametrize("model", ["floatingrecord", "lostcontact", "disposition", "transfer"])
+def test_each_role_sees_the_lifecycle_records_of_exactly_its_members(
+    client, party_world, role, model
+):
+    world = party_world
+    _records_about_each_member(world)
+    client.force_login(world["users"][role])
+    response = client.get(reverse(f"admin:members_{model}_changelist"))
+    assert response.status_code == 200
+    seen = {obj.member.name for obj in response.context["cl"].result_list}
+    expected = {world["members"][key].name for key in fixtures_admin.VISIBLE_MEMBERS[role]}
+    if model == "transfer":
+        # Transfers are also seen from the sending Party organization's side.
+        visible_orgs = fixtures_admin.VISIBLE_PARTY_ORGS[role]
+        expected |= {
+            m.name
+            for m in world["members"].values()
+            if any(world["party_orgs"][k] == m.party_org for k in visible_orgs)
+        }
+    assert seen == expected
+    for obj in apps.get_model("members", model).objects.exclude(member__name__in=seen):
+        assert client.get(change_url(model, obj)).status_code == 404
