@@ -1121,7 +1121,8 @@ FULL_AFTER_DAYS = (330, 400)
 FIRST_JOIN_YEAR = 1978
 OLDEST_BIRTH_YEAR = 1950
 OUTSIDE_SHARE = 0.10  # relationship held outside the system (原单位, 人才服务中心, 社区)
-FLOATING_SHARE = 0.03
+FLOATING_SHARE = 0.01  # 流动党员: seed_demo gives each an open floating record
+OUT_OF_TOUCH_SHARE = 0.003  # last contacted 6 to 18 months ago (失联 or about to be)
 NO_COMMITTEE_SHARE = 0.15  # of branches with ≥ 7 full members: the flag has cases
 
 ETHNICITIES = (
@@ -1249,14 +1250,18 @@ def _role(rng, first, head_taken):
 
 
 def _last_contact(rng, joined, as_of):
+    """Mostly within 5 months of as_of; OUT_OF_TOUCH_SHARE 190–540 days before it; 3% never.
+
+    The draws are those of when 3% were out of touch, so the members after this one in
+    their org (ID numbers included) stay those an existing demo database holds.
+    """
     r = rng.random()
-    if r < 0.94:
-        day = as_of - datetime.timedelta(days=rng.randint(0, 150))
-    elif r < 0.97:
-        day = as_of - datetime.timedelta(days=rng.randint(190, 540))  # out of touch
-    else:
+    if r >= 0.97:
         return ""
-    return max(day, joined).isoformat()
+    days = rng.randint(0, 150) if r < 0.94 else rng.randint(190, 540)
+    if 0.94 <= r < 0.97 - OUT_OF_TOUCH_SHARE:
+        days = (days - 190) * 150 // 350  # contacted recently after all
+    return max(as_of - datetime.timedelta(days=days), joined).isoformat()
 
 
 def _member_row(rng, org, full, holder, role, as_of, used_ids):
