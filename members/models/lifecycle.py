@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members import rules
-from members.models.register import IdentityMixin, Member
+from members.models.register import IdentityMixin, Member, member_scope_q
 from orgs.models import PartyOrganization, SocialOrg, Unit
 from orgs.querysets import ScopedQuerySet
 from orgs.scopes import ScopeKind
@@ -24,9 +24,7 @@ class MemberScopedQuerySet(models.QuerySet):
     """Rows about a member: seen by whoever sees the member (Member.objects.for_scope)."""
 
     def for_scope(self, scope):
-        if scope.sees_everything:
-            return self
-        return self.filter(member__in=Member.objects.for_scope(scope).values("pk"))
+        return self.filter(member_scope_q(scope, prefix="member__"))
 
 
 class DevelopmentQuerySet(ScopedQuerySet):
@@ -237,7 +235,7 @@ class TransferQuerySet(models.QuerySet):
             return self
         party_orgs = PartyOrganization.objects.for_scope(scope).values("pk")
         return self.filter(
-            Q(member__in=Member.objects.for_scope(scope).values("pk"))
+            member_scope_q(scope, prefix="member__")
             | Q(to_party_org__in=party_orgs)
             | Q(from_party_org__in=party_orgs)
         )
@@ -382,7 +380,7 @@ class Transfer(models.Model):
             if problem:
                 errors["valid_until"] = problem
         errors.update(future_date_errors(self, ("issued_on",)))
-        if self.member_id and not errors:
+        if self.member_id and not errors and not self.pk:  # checked when issued
             member = self.member
             if member.status != Member.Status.ACTIVE:
                 errors["member"] = _("只有在册党员可以转接组织关系")

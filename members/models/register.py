@@ -22,14 +22,22 @@ from orgs.validators import (
 )
 
 
+def member_scope_q(scope, prefix=""):
+    """The scope as a Q on the members reached through `prefix` ("" on Member itself):
+    members working in an org of the scope; a secretary also sees the members whose
+    relationship their Party organization holds, wherever they work.
+
+    Joins rather than `member IN (scoped members)`: the subquery lists every member of a
+    city-wide scope (150,000 ids, about 45 ms a query on SQLite) before filtering."""
+    q = scope.org_q(prefix=f"{prefix}workplace__")
+    if scope.kind is ScopeKind.PARTY_ORG:
+        q |= Q(**{f"{prefix}party_org_id": scope.party_org_id})
+    return q
+
+
 class MemberQuerySet(ScopedQuerySet):
     def for_scope(self, scope):
-        """Members working in an org of the scope; a secretary also sees the members whose
-        relationship their Party organization holds, wherever they work."""
-        q = scope.org_q(prefix=self.model.scope_path)
-        if scope.kind is ScopeKind.PARTY_ORG:
-            q |= Q(party_org_id=scope.party_org_id)
-        return self.filter(q)
+        return self.filter(member_scope_q(scope))
 
     def on_register(self):
         return self.filter(status=Member.Status.ACTIVE)
@@ -160,6 +168,8 @@ class Member(IdentityMixin, models.Model):
         indexes = [
             # Search by the full ID number (exact match).
             models.Index(fields=["id_number"], name="member_id_number_idx"),
+            # Worklist: on the register, last contact 6 months ago or more (selectors).
+            models.Index(fields=["last_contact_on"], name="member_last_contact_idx"),
         ]
 
     def __str__(self):
