@@ -26,6 +26,7 @@ from members.models import Approval, Development, IdNumberReveal, Member, Post
 from members.privacy import (
     MASKED_DATE,
     PRIVATE_FIELDS,
+    REVEAL_PERMISSION,
     age,
     full_id_number_term,
     id_number_reveal,
@@ -46,7 +47,6 @@ from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin
 SEARCH_REASON = "按完整身份证号检索"
 SEARCH_HITS_RECORDED = 5  # one active record per number; a few more only in history
 
-REVEAL_PERMISSION = "members.reveal_id_number"
 # The development stages the org list counts, in the ledger's order.
 DEVELOPING_STAGES = (
     Development.Stage.APPLICANT,
@@ -142,7 +142,7 @@ class MemberAdmin(ImportAdminMixin, ExportMixin, M2MHistoryMixin, ScopedAdminMix
         if obj is None:
             return ()
         fields = ["id_number_display", "gender", "age"]
-        if not request.user.has_perm("members.reveal_id_number"):
+        if not request.user.has_perm(REVEAL_PERMISSION):
             # The 18-at-joining check answers with the birth date's side of any date tried:
             # halving 入党日期 a dozen times would spell the masked digits.
             fields.append("joined_on")
@@ -185,7 +185,7 @@ class MemberAdmin(ImportAdminMixin, ExportMixin, M2MHistoryMixin, ScopedAdminMix
             # A hit confirms a whole number: with the age on the change form, some thirty
             # guesses would recover a masked number. Only roles that may reveal search by
             # number, and every hit is on record like a reveal.
-            if not request.user.has_perm("members.reveal_id_number"):
+            if not request.user.has_perm(REVEAL_PERMISSION):
                 return queryset.none(), False
             found = list(queryset.filter(id_number=number)[:SEARCH_HITS_RECORDED])
             for member in found:
@@ -432,9 +432,10 @@ class SocialOrgWithMembersAdmin(AnnotatedListMixin, SocialOrgAdmin):
             return "-"
         url = reverse("admin:members_development_changelist")
         return format_html(
-            '<a href="{}?workplace={}&amp;stopped_on__isempty=1">{}</a>',
+            '<a href="{}?workplace={}&amp;stopped_on__isempty=1&amp;stage__in={}">{}</a>',
             url,
             obj.pk,
+            ",".join(DEVELOPING_STAGES),
             "/".join(str(n) for n in counts),
         )
 

@@ -8,9 +8,10 @@ counts.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -26,10 +27,12 @@ from members.models import (
     FloatingRecord,
     LostContact,
     LostContactStep,
+    Member,
     RelationshipCheck,
     Transfer,
 )
-from members.privacy import masked
+from members.models.register import member_scope_q
+from members.privacy import PRIVATE_FIELDS, REVEAL_PERMISSION, masked
 from orgs.admin import ScopedDistrictFilter
 from orgs.admin_tools import AnnotatedListMixin, KeepCurrentChoicesForm, SelectedObjectFilter
 from orgs.models import PartyOrganization, SocialOrg
@@ -60,12 +63,36 @@ class OpenFilter(admin.SimpleListFilter):
         return queryset
 
 
-class LifecycleAdmin(ScopedAdminMixin, HistoryAdmin):
-    """Common ground: records leave by their state, not by deletion."""
+class LifecycleForm(KeepCurrentChoicesForm):
+    """Checks every database constraint before the service runs, also those on fields the
+    form does not show (one open record per member: their condition is on a state the
+    form does not edit), so a second record comes back as a form error."""
 
-    form = KeepCurrentChoicesForm
+    def validate_unique(self):
+        super().validate_unique()
+        try:
+            self.instance.validate_constraints()
+        except ValidationError as exc:
+            add_errors(self, exc)
+
+
+class LifecycleAdmin(ScopedAdminMixin, HistoryAdmin):
+    """Common ground: records leave by their state, not by deletion; saves go through the
+    services, and a refusal the form could not foresee comes back as a message."""
+
+    form = LifecycleForm
     show_full_result_count = False
     list_per_page = 50
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            # Raised by a service in save_model, after the form was valid (the state of
+            # the record changed meanwhile, say); the admin's transaction rolled back.
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
@@ -82,7 +109,7 @@ def _today():
 # --- development ------------------------------------------------------------------------
 
 
-class DevelopmentForm(KeepCurrentChoicesForm):
+class DevelopmentForm(LifecycleForm):
     class Meta:
         model = Development
         fields = "__all__"
@@ -144,7 +171,17 @@ class DevelopmentAdmin(LifecycleAdmin):
         fields = list(self.readonly_fields)
         if obj is not None:
             fields.append("id_number_display")
+            if not request.user.has_perm(REVEAL_PERMISSION):
+                # The 18-at-application check answers with the birth date's side of any
+                # date tried: halving 申请日期 a dozen times would spell the masked digits.
+                fields.append("applied_on")
         return fields
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # ?id_number__startswith=… or ?birth_date=… would give the masked digits away.
+        if lookup.split("__")[0] in PRIVATE_FIELDS:
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     @admin.display(description=_("身份证号"))
     def id_number_masked(self, obj):
@@ -199,13 +236,29 @@ class ReturnForm(forms.Form):
     return_reason = forms.CharField(label=_("退回原因"), max_length=200)
 
 
-def _may_accept(model_admin, request, transfer):
-    """A transfer into a Party organization is accepted by the receiving side; a transfer
-    out of the system is closed by the sender when the receipt comes back."""
+def _sees_member(request, transfer):
+    return Member.objects.for_scope(request_scope(request)).filter(pk=transfer.member_id).exists()
+
+
+def _is_receiving_side(request, transfer):
     if transfer.direction == Transfer.Direction.OUT:
-        return True
+        return False
     receiving = PartyOrganization.objects.for_scope(request_scope(request))
     return receiving.filter(pk=transfer.to_party_org_id).exists()
+
+
+def _may_accept(model_admin, request, transfer):
+    """A transfer into a Party organization is accepted by the receiving side; a transfer
+    out of the system is closed, when the receipt comes back, by those who keep the
+    member."""
+    if transfer.direction == Transfer.Direction.OUT:
+        return _sees_member(request, transfer)
+    return _is_receiving_side(request, transfer)
+
+
+def _may_return(model_admin, request, transfer):
+    """The receiving side refuses a letter; those who keep the member withdraw it."""
+    return _is_receiving_side(request, transfer) or _sees_member(request, transfer)
 
 
 def _in_transit(transfer):
@@ -283,6 +336,7 @@ class TransferAdmin(ObjectActionsMixin, LifecycleAdmin):
                 user=request.user,
             ),
             available=_in_transit,
+            allowed=_may_return,
             done_message=_("已退回：党员的组织关系未变动"),
         ),
     )
@@ -398,6 +452,12 @@ class FloatingRecordAdmin(ObjectActionsMixin, LifecycleAdmin):
         # are a new registration (end this one first).
         return ("member", "direction", "host_party_org", "host_outside", "ended_on")
 
+    def has_change_permission(self, request, obj=None):
+        # An ended registration is a record: viewed, not edited.
+        if obj is not None and obj.ended_on:
+            return False
+        return super().has_change_permission(request, obj)
+
     @admin.display(description=_("参加组织生活的党组织"))
     def host(self, obj):
         return obj.host_party_org or obj.host_outside or "-"
@@ -415,19 +475,34 @@ def _end_floating(record, ended_on, user):
 
 
 @admin.register(RelationshipCheck)
-class RelationshipCheckAdmin(AnnotatedListMixin, ScopedAdminMixin, admin.ModelAdmin):
+class RelationshipCheckAdmin(AnnotatedListMixin, ScopedAdminMixin, HistoryAdmin):
     list_display = ("name", "started_on", "due_on", "pending", "found", "not_found")
     search_fields = ("name",)
     show_full_result_count = False
     fields = ("name", "started_on", "due_on", "note")
 
     def annotate_list(self, request, queryset):
+        # Only the findings the user sees (a campaign may be another unit's).
+        seen = member_scope_q(request_scope(request), prefix="findings__member__")
         results = CheckFinding.Result
         return queryset.annotate(
-            n_pending=Count("findings", filter=Q(findings__result=results.PENDING)),
-            n_found=Count("findings", filter=Q(findings__result=results.FOUND)),
-            n_not_found=Count("findings", filter=Q(findings__result=results.NOT_FOUND)),
+            **{
+                f"n_{result}": Count("findings", filter=seen & Q(findings__result=result))
+                for result in (results.PENDING, results.FOUND, results.NOT_FOUND)
+            }
         )
+
+    def has_change_permission(self, request, obj=None):
+        """Units that see a campaign through its findings about their members record those
+        findings; only the unit or Party organization that runs it changes the campaign."""
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        scope = request_scope(request)
+        if scope.unit_id:
+            return obj.unit_id == scope.unit_id
+        return scope.party_org_id is not None and obj.party_org_id == scope.party_org_id
 
     def _findings_link(self, obj, count, result):
         url = reverse("admin:members_checkfinding_changelist")
@@ -509,6 +584,19 @@ class StepInline(ScopedInlineMixin, admin.TabularInline):
     extra = 1
     fields = ("taken_on", "measure")
 
+    def _open(self, obj):
+        return obj is None or obj.outcome == LostContact.Outcome.OPEN
+
+    # The search steps of a closed case are part of its record.
+    def has_add_permission(self, request, obj=None):
+        return self._open(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._open(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._open(obj) and super().has_delete_permission(request, obj)
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "taken_on":
             kwargs["widget"] = DATE_INPUT
@@ -562,11 +650,15 @@ class LostContactAdmin(ObjectActionsMixin, LifecycleAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
-        if obj.outcome != LostContact.Outcome.OPEN:
-            return self.fields
-        # When contact was lost decides when membership may be stopped: fixed once
-        # registered (the 6-month check runs at registration).
-        return ("member", "lost_since", *self.readonly_fields)
+        # When contact was lost and the case was registered decide when membership may be
+        # stopped: fixed once registered (the 6-month check runs at registration).
+        return ("member", "lost_since", "registered_on", *self.readonly_fields)
+
+    def has_change_permission(self, request, obj=None):
+        # A closed case is a record: viewed, not edited (its search steps included).
+        if obj is not None and obj.outcome != LostContact.Outcome.OPEN:
+            return False
+        return super().has_change_permission(request, obj)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

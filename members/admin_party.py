@@ -187,10 +187,12 @@ class CurrentPostInline(ScopedInlineMixin, admin.TabularInline):
 
 
 def is_transfer_destination_lookup(request):
-    """An autocomplete request for a transfer's receiving Party organization."""
+    """An autocomplete request for a transfer's receiving Party organization, by a user
+    who may issue transfers."""
     params = request.GET
     return (
-        request.path.endswith("/autocomplete/")
+        request.user.has_perm("members.add_transfer")
+        and request.path.endswith("/autocomplete/")
         and params.get("app_label") == "members"
         and params.get("model_name") == "transfer"
         and params.get("field_name") == "to_party_org"

@@ -70,13 +70,13 @@ def write_plan(plan, *, user, reason):
         (FloatingRecord, plan.floating),
         (LostContact, plan.lost_contacts),
         (Disposition, plan.dispositions),
+        (LostContactStep, plan.lost_steps),
+        (RelationshipCheck, plan.checks),
+        (CheckFinding, plan.findings),
     ):
         _create(model, rows, reason=reason, **history)
-    # Steps, checks and findings keep no history. Attendance is Member.attends, whose
-    # many-to-many history a bulk write does not record (orgs.history).
-    LostContactStep.objects.bulk_create(plan.lost_steps, batch_size=BATCH_SIZE)
-    RelationshipCheck.objects.bulk_create(plan.checks)
-    CheckFinding.objects.bulk_create(plan.findings, batch_size=BATCH_SIZE)
+    # Attendance is Member.attends, whose many-to-many history a bulk write does not
+    # record (orgs.history).
     attends = Member.attends.through
     attends.objects.bulk_create(
         [attends(member_id=m, partyorganization_id=p) for m, p in plan.attends],

@@ -19,6 +19,8 @@ from orgs.validators import mask_id_number, normalize_code
 # character, after normalizing (full-width digits, spaces, a lower-case x).
 _FULL_ID_NUMBER = re.compile(r"\d{17}[\dX]")
 MASKED_DATE = "****-**-**"
+# Who may see a full number (each time on record).
+REVEAL_PERMISSION = "members.reveal_id_number"
 # Member fields that give the hidden digits away; never shown, filtered or searched.
 PRIVATE_FIELDS = ("id_number", "birth_date")
 

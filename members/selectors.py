@@ -58,12 +58,17 @@ def _probation_overdue(today):
     return _open_development(rules.PROBATIONARY) & Q(probation_ends_on__lt=today)
 
 
+# Items about a member matter while the member is on the register: one taken off it
+# (已转出, 停止党籍, 除名 …) leaves nothing to act on.
+ON_REGISTER = Q(member__status=Member.Status.ACTIVE)
+
+
 def _transfers_in_transit(today):
-    return Q(status=Transfer.Status.IN_TRANSIT, receipt_due_on__gte=today)
+    return ON_REGISTER & Q(status=Transfer.Status.IN_TRANSIT, receipt_due_on__gte=today)
 
 
 def _transfers_overdue(today):
-    return Q(status=Transfer.Status.IN_TRANSIT, receipt_due_on__lt=today)
+    return ON_REGISTER & Q(status=Transfer.Status.IN_TRANSIT, receipt_due_on__lt=today)
 
 
 def _floating_to_transfer(today):
@@ -73,7 +78,11 @@ def _floating_to_transfer(today):
         issued_on__gte=OuterRef("since"),
         status__in=(Transfer.Status.IN_TRANSIT, Transfer.Status.RECEIVED),
     )
-    return Q(ended_on__isnull=True, fixed_place=True, since__lte=since) & ~Q(Exists(moved))
+    return (
+        ON_REGISTER
+        & Q(ended_on__isnull=True, fixed_place=True, since__lte=since)
+        & ~Q(Exists(moved))
+    )
 
 
 def _lost_contact_unregistered(today):
@@ -83,11 +92,11 @@ def _lost_contact_unregistered(today):
 
 
 def _lost_contact_open(today):
-    return Q(outcome=LostContact.Outcome.OPEN)
+    return ON_REGISTER & Q(outcome=LostContact.Outcome.OPEN)
 
 
 def _corrections_ending(today):
-    return Q(
+    return ON_REGISTER & Q(
         kind=Disposition.Kind.CORRECTION,
         corrected_on__isnull=True,
         correction_until__lte=rules.due_soon_until(today),

@@ -18,9 +18,11 @@ from members.models import (
     FloatingRecord,
     LostContact,
     Member,
+    Post,
     RelationshipCheck,
     Transfer,
 )
+from orgs.history import CREATED, record_history
 
 # Member fields whose errors belong to a development record's fields.
 _MEMBER_TO_DEVELOPMENT = {
@@ -39,6 +41,40 @@ def _save_member(member, user):
 
 def _locked(model, pk):
     return model.objects.select_for_update().get(pk=pk)
+
+
+def _end_posts(member, on, user, party_org_id=None):
+    """The member's posts in office (in `party_org_id` only, if given) end on `on`: whoever
+    leaves a Party organization leaves its posts, and a successor can be appointed."""
+    posts = Post.objects.select_for_update().filter(member=member, ended_on__isnull=True)
+    if party_org_id is not None:
+        posts = posts.filter(party_org_id=party_org_id)
+    for post in posts:
+        post.ended_on = max(on, post.started_on)
+        post._history_user = user
+        post.save()
+
+
+def _end_floating(member, on, user, host_id=None):
+    """End the member's open floating registrations (those hosted by `host_id` only, if
+    given), with the attendance they added; sets, without saving, the member's flag."""
+    records = FloatingRecord.objects.select_for_update().filter(member=member).open()
+    if host_id is not None:
+        records = records.filter(host_party_org_id=host_id)
+    for record in records:
+        record.ended_on = max(on, record.since)
+        record._history_user = user
+        record.save()
+        if record.added_attendance and record.host_party_org_id:
+            member.attends.remove(record.host_party_org_id)
+    member.is_floating = FloatingRecord.objects.filter(member=member).open().exists()
+
+
+def _leave_register(member, on, user):
+    """A member leaves the register (已转出, 停止党籍, 除名 …): posts and floating registrations
+    end that day. The caller sets the status and saves the member."""
+    _end_posts(member, on, user)
+    _end_floating(member, on, user)
 
 
 def _check_date(day, field, *, not_before=None, not_before_label=""):
@@ -120,6 +156,8 @@ def _development_sync_member(record, user):
         member.category, member.full_member_on = Member.Category.PROBATIONARY, None
     if record.stopped_on and member.status == Member.Status.ACTIVE:
         member.status = Member.Status.CANCELLED  # 取消预备党员资格
+        if member.pk:
+            _leave_register(member, record.stopped_on, user)
     errors = {}
     try:
         member.full_clean(validate_constraints=False)
@@ -188,14 +226,22 @@ def transfer_accept(*, transfer: Transfer, received_on, user, new_workplace=None
         elif member.party_org_id != transfer.from_party_org_id:
             raise ValidationError(_("该党员的组织关系已不在转出党组织，不能接收"))
         if transfer.direction == Transfer.Direction.OUT:
+            if transfer.new_workplace_id:
+                raise ValidationError({"new_workplace": _("转出本系统的，不填新工作单位")})
             member.status = Member.Status.TRANSFERRED_OUT
             member.party_org = None
             member.outside_holder = transfer.to_outside
+            _leave_register(member, received_on, user)
         else:
+            if transfer.from_party_org_id:
+                _end_posts(member, received_on, user, party_org_id=transfer.from_party_org_id)
             member.party_org = transfer.to_party_org
             member.outside_holder = ""
             if transfer.new_workplace_id:
                 member.workplace = transfer.new_workplace
+            # Held there now, no longer a floating member attending it.
+            _end_floating(member, received_on, user, host_id=transfer.to_party_org_id)
+            _development_follows(member, transfer, user)
         member._change_reason = _("组织关系转接 {number}").format(number=transfer.letter_number)
         _save_member(member, user)
         if transfer.to_party_org_id:
@@ -205,6 +251,20 @@ def transfer_accept(*, transfer: Transfer, received_on, user, new_workplace=None
         transfer._history_user = user
         transfer.save()
     return transfer
+
+
+def _development_follows(member, transfer, user):
+    """A probationary member's development record moves with them: the receiving Party
+    organization decides the 转正 and sees it on its worklists."""
+    record = Development.objects.select_for_update().filter(member=member).first()
+    if record is None or record.stopped_on or record.full_on:
+        return
+    record.party_org = transfer.to_party_org
+    if transfer.new_workplace_id:
+        record.workplace = transfer.new_workplace
+    record._history_user = user
+    record._change_reason = _("组织关系转接 {number}").format(number=transfer.letter_number)
+    record.save()
 
 
 def transfer_return(*, transfer: Transfer, returned_on, reason, user) -> Transfer:
@@ -275,18 +335,30 @@ def check_start(*, check: RelationshipCheck, user, scope) -> int:
         elif scope.party_org_id:
             check.unit_id, check.party_org_id = None, scope.party_org_id
         check.full_clean()
+        check._history_user = user
         check.save()
         ids = Member.objects.for_scope(scope).on_register().values_list("pk", flat=True)
         CheckFinding.objects.bulk_create(
             (CheckFinding(campaign=check, member_id=pk) for pk in ids.iterator()), batch_size=2000
         )
-        return check.findings.count()
+        # One history row per finding, copied in the database (a city is 150,000 rows).
+        finding_ids = list(check.findings.values_list("pk", flat=True))
+        record_history(
+            CheckFinding,
+            finding_ids,
+            history_type=CREATED,
+            user=user,
+            reason=_("开始组织关系排查"),
+            date=timezone.now(),
+        )
+        return len(finding_ids)
 
 
 def finding_record(*, finding: CheckFinding, user) -> CheckFinding:
     """Record one member's result; a member found counts as contacted that day."""
     with transaction.atomic():
         finding.full_clean()
+        finding._history_user = user
         finding.save()
         if finding.result == CheckFinding.Result.FOUND:
             member = _locked(Member, finding.member_id)
@@ -324,6 +396,7 @@ def lost_contact_close(*, case: LostContact, outcome, on, decision_body="", user
             if member.status != Member.Status.ACTIVE:
                 raise ValidationError(_("该党员已不在册"))
             member.status = Member.Status.SUSPENDED
+            _leave_register(member, on, user)
         else:
             raise ValidationError({"outcome": _("请选择处理结果")})
         _save_member(member, user)
@@ -355,5 +428,6 @@ def disposition_save(*, disposition: Disposition, user) -> Disposition:
             if member.status == Member.Status.ACTIVE:
                 member.status = status
                 member._change_reason = disposition.get_kind_display()
+                _leave_register(member, disposition.decided_on, user)
                 _save_member(member, user)
     return disposition

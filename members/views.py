@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members import selectors
-from members.privacy import id_number_reveal, masked
+from members.models import Member
+from members.privacy import REVEAL_PERMISSION, id_number_reveal, masked
 from orgs.pdf import pdf_response, render_pdf
 from orgs.scoped_admin import request_scope
 
@@ -50,7 +51,8 @@ def worklists(request, admin_site):
 
 def transfer_letter(request, model_admin, object_id):
     """党员组织关系介绍信 of one transfer, as a PDF. The full ID number is printed for users
-    who may reveal it, and the print is recorded like a reveal; others get it masked."""
+    who keep the member and may reveal it, and the print is recorded like a reveal;
+    others get it masked."""
     transfer = (
         model_admin.get_queryset(request)
         .select_related("member__workplace", "from_party_org", "to_party_org")
@@ -62,7 +64,10 @@ def transfer_letter(request, model_admin, object_id):
     if not model_admin.has_view_permission(request, transfer):
         raise PermissionDenied
     member = transfer.member
-    if request.user.has_perm("members.reveal_id_number"):
+    # The receiving side sees the letter before it sees the member: the full number goes
+    # only to those who keep the member and may reveal it.
+    keeps_member = Member.objects.for_scope(request_scope(request)).filter(pk=member.pk).exists()
+    if keeps_member and request.user.has_perm(REVEAL_PERMISSION):
         number = id_number_reveal(user=request.user, member=member, reason=LETTER_REVEAL_REASON)
     else:
         number = masked(member.id_number)

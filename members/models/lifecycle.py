@@ -219,8 +219,11 @@ class Development(IdentityMixin, models.Model):
             errors["full_approved_by"] = _("转正须填写审批党组织")
         if self.stopped_on and not self.stop_reason.strip():
             errors["stop_reason"] = _("终止须填写原因")
-        if self.stopped_on and self.applied_on and self.stopped_on < self.applied_on:
-            errors["stopped_on"] = _("终止日期不能早于申请日期")
+        reached = max((day for day in self.dates().values() if day), default=None)
+        if self.stopped_on and reached and self.stopped_on < reached:
+            errors["stopped_on"] = _("终止日期不能早于已记录的最后一个阶段日期（{day}）").format(
+                day=reached.isoformat()
+            )
         if self.stopped_on and self.full_on:
             errors["stopped_on"] = _("已转正的记录不能终止")
         if errors:
@@ -229,16 +232,19 @@ class Development(IdentityMixin, models.Model):
 
 class TransferQuerySet(models.QuerySet):
     def for_scope(self, scope):
-        """Transfers of the scope's members, and those addressed to or sent from its Party
-        organizations: the receiving branch sees a transfer arrive."""
+        """Transfers of the scope's members; those coming into its Party organizations
+        (the receiving side sees a letter arrive and accepts it); and a secretary's letters
+        sent from their own Party organization, which they see arrive elsewhere."""
         if scope.sees_everything:
             return self
-        party_orgs = PartyOrganization.objects.for_scope(scope).values("pk")
-        return self.filter(
-            member_scope_q(scope, prefix="member__")
-            | Q(to_party_org__in=party_orgs)
-            | Q(from_party_org__in=party_orgs)
+        receiving = PartyOrganization.objects.for_scope(scope).values("pk")
+        q = member_scope_q(scope, prefix="member__") | Q(
+            direction__in=(Transfer.Direction.WITHIN, Transfer.Direction.IN),
+            to_party_org__in=receiving,
         )
+        if scope.kind is ScopeKind.PARTY_ORG:
+            q |= Q(from_party_org_id=scope.party_org_id)
+        return self.filter(q)
 
     def in_transit(self):
         return self.filter(status=Transfer.Status.IN_TRANSIT)
@@ -465,9 +471,10 @@ class FloatingRecord(models.Model):
         if self.direction == self.Direction.IN and not self.host_party_org_id:
             errors["host_party_org"] = _("流入党员须选择参加组织生活的党组织")
         if (
-            self.member_id
+            not self.pk  # checked when registered: a later transfer there ends the record
+            and self.member_id
             and self.host_party_org_id
-            and (self.member.party_org_id == self.host_party_org_id)
+            and self.member.party_org_id == self.host_party_org_id
         ):
             errors["host_party_org"] = _("该党员的组织关系已在此党组织")
         if self.member_id and self.member.status != Member.Status.ACTIVE and not self.pk:
@@ -516,6 +523,7 @@ class RelationshipCheck(models.Model):
     due_on = models.DateField(_("完成期限"))
     note = models.CharField(_("说明"), max_length=300, blank=True)
 
+    history = HistoricalRecords()
     objects = RelationshipCheckQuerySet.as_manager()
 
     class Meta:
@@ -557,6 +565,7 @@ class CheckFinding(models.Model):
     checked_on = models.DateField(_("排查日期"), null=True, blank=True)
     notes = models.CharField(_("情况说明"), max_length=300, blank=True)
 
+    history = HistoricalRecords()
     objects = MemberScopedQuerySet.as_manager()
 
     class Meta:
@@ -646,6 +655,8 @@ class LostContactStep(models.Model):
     )
     taken_on = models.DateField(_("日期"))
     measure = models.CharField(_("查找措施"), max_length=300)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("查找措施")

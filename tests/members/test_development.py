@@ -310,7 +310,7 @@ def test_probation_is_not_extended_before_admission(advance, lifecycle):
           "admission_approved_by": "两新工委"}, "admitted_on", "接收为预备党员日期不能晚于今天"),
         ({"stopped_on": D(2025, 1, 1)}, "stop_reason", "终止须填写原因"),
         ({"stopped_on": D(2023, 2, 1), "stop_reason": "本人撤回"}, "stopped_on",
-         "终止日期不能早于申请日期"),
+         "终止日期不能早于已记录的最后一个阶段日期（2024-05-01）"),
     ],
 )  # fmt: skip
 def test_admission_and_stopping_need_their_particulars(advance, lifecycle, fields, field, message):
