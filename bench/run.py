@@ -3,7 +3,8 @@
 Runs bench/import_bench.py on a fresh SQLite file and, when PostgreSQL answers on
 127.0.0.1:5432, on a fresh PostgreSQL database; on each it also times `seed_demo --orgs
 20000` and its rerun, with the Party organizations and members it made and the member
-import's own time. Environment: BENCH_ROWS (default 20000), BENCH_BASELINE_ROWS (rows for the
+import's own time, and then the member-lifecycle pages (bench/pages_bench.py) on it.
+Environment: BENCH_ROWS (default 20000), BENCH_BASELINE_ROWS (rows for the
 django-import-export baseline, default the same), BENCH_PG_URL (default
 postgres://postgres@127.0.0.1:5432/dangjiantong_bench), BENCH_SEED_ORGS (default 20000).
 """
@@ -61,6 +62,9 @@ def import_bench(database_url):
 
 
 SEED_TARGET_SECONDS = 120.0
+# architecture.md: any dashboard, list or admin page.
+PAGE_TARGET_MS = 300
+PAGE_MAX_QUERIES = 12
 
 
 def seed_bench(database_url, orgs):
@@ -79,7 +83,9 @@ def seed_bench(database_url, orgs):
     if not (party_orgs and members) or "党员：新增0名" not in rerun_stdout:
         sys.stderr.write(stdout + rerun_stdout)
         raise SystemExit("seed_demo printed no Party organization or member counts")
+    pages_stdout, _ = run_python(["bench/pages_bench.py"], {"DATABASE_URL": database_url})
     return {
+        "pages": json.loads(pages_stdout.strip().splitlines()[-1])["pages"],
         "first": first,
         "rerun": rerun,
         "party_orgs": int(party_orgs.group(1)),
@@ -175,6 +181,31 @@ def write_results(info, runs, seeds):
                 f"{s['rerun']:.1f} | {s['party_orgs']:,} | {s['members']:,} | "
                 f"{s['member_import']:.1f} |"
             )
+    if seeds:
+        lines += [
+            "",
+            "## Member-lifecycle pages on the demo city",
+            "",
+            "Median server time of each page (Django's test client, no network) as demo "
+            "accounts of the seeded city: liangxin (the city's 两新工委), zhuguan (a supervising "
+            "unit), jiedao (a street committee), shuji (a branch secretary); SQL queries per "
+            f"request and the rows the page counts. Target: ≤ {PAGE_TARGET_MS} ms and ≤ "
+            f"{PAGE_MAX_QUERIES} queries.",
+            "",
+            "| database | user | page | ms | queries | rows |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, (_orgs, s) in seeds.items():
+            for page in s["pages"]:
+                verdict = (
+                    "✓"
+                    if page["ms"] <= PAGE_TARGET_MS and page["queries"] <= PAGE_MAX_QUERIES
+                    else "✗ over target"
+                )
+                lines.append(
+                    f"| {name} | {page['user']} | {page['page']} | {page['ms']:.0f} {verdict} | "
+                    f"{page['queries']} | {page['rows'] if page['rows'] is not None else ''} |"
+                )
     lines += [
         "",
         "These machines are noisy: compare the columns of one run, not runs of different days.",
