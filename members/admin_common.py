@@ -1,10 +1,12 @@
-"""List filters shared by the member register's and the lifecycle's admins."""
+"""Admin pieces shared by the member register's and the lifecycle's admins: list filters
+and the masking of a person's ID number."""
 
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members import selectors
+from members.privacy import PRIVATE_FIELDS, masked
 from orgs.admin_tools import SelectedObjectFilter
 
 
@@ -35,3 +37,21 @@ class WorklistFilter(admin.SimpleListFilter):
         if worklist is None or worklist.model is not queryset.model:
             return queryset
         return queryset.filter(worklist.q(timezone.localdate()))
+
+
+class MaskedIdNumberMixin:
+    """A model admin of people named by an ID number: the number is shown masked, and the
+    list is never filtered on it or on the birth date (members.privacy)."""
+
+    @admin.display(description=_("身份证号"))
+    def id_number_masked(self, obj):
+        return masked(obj.id_number)
+
+    # The change form's read-only field: the same masked number.
+    id_number_display = id_number_masked
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # ?id_number__startswith=… or ?birth_date=… would give the masked digits away.
+        if lookup.split("__")[0] in PRIVATE_FIELDS:
+            return False
+        return super().lookup_allowed(lookup, value, request)
