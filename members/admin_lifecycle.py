@@ -75,8 +75,10 @@ class LifecycleForm(KeepCurrentChoicesForm):
 
     def validate_unique(self):
         super().validate_unique()
+        # Fields already in error are left out: their own message says it better than the
+        # constraint's name would.
         try:
-            self.instance.validate_constraints()
+            self.instance.validate_constraints(exclude=set(self.errors))
         except ValidationError as exc:
             add_errors(self, exc)
 

@@ -46,7 +46,13 @@ def _locked(model, pk):
 def _end_posts(member, on, user, party_org_id=None):
     """The member's posts in office (in `party_org_id` only, if given) end on `on`: whoever
     leaves a Party organization leaves its posts, and a successor can be appointed."""
-    posts = Post.objects.select_for_update().filter(member=member, ended_on__isnull=True)
+    # No ordering: Post's default one joins the nullable party_org, and PostgreSQL locks
+    # no row on the nullable side of an outer join.
+    posts = (
+        Post.objects.select_for_update(of=("self",))
+        .filter(member=member, ended_on__isnull=True)
+        .order_by()
+    )
     if party_org_id is not None:
         posts = posts.filter(party_org_id=party_org_id)
     for post in posts:
