@@ -5,9 +5,11 @@ counts it, the model's admin list filters by it (?worklist=key), and the dashboa
 read the same counts, so a number and the list behind it cannot disagree.
 """
 
+import operator
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import reduce
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
@@ -181,10 +183,14 @@ def worklist_counts(scope, today):
         by_model[worklist.model].append(worklist)
     counts = {}
     for model, worklists in by_model.items():
+        filters = {w.key: w.q(today) for w in worklists}
+        # The rows of any of the model's worklists, found by their indexes in WHERE, and
+        # counted per worklist: FILTER alone would read every row of the scope (150,000
+        # members of a city).
         counts.update(
-            model.objects.for_scope(scope).aggregate(
-                **{w.key: Count("pk", filter=w.q(today)) for w in worklists}
-            )
+            model.objects.for_scope(scope)
+            .filter(reduce(operator.or_, filters.values()))
+            .aggregate(**{key: Count("pk", filter=q) for key, q in filters.items()})
         )
     return counts
 

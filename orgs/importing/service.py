@@ -16,6 +16,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orgs.db import BULK_ROWS, refresh_statistics
 from orgs.history import CHANGED, record_history
 from orgs.history import CREATED as ADDED
 from orgs.importing.readers import ImportFileError, read_table
@@ -112,6 +113,8 @@ def import_file(*, template_name, file, filename, user, dry_run=False):
     # admin is not overwritten with values read before it.
     with transaction.atomic():
         _Run(template, table, user, report).execute()
+    if not dry_run and not report.errors and report.created + report.updated >= BULK_ROWS:
+        refresh_statistics()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -39,6 +39,7 @@ from members.models import (
     Transfer,
 )
 from orgs import demo
+from orgs.db import refresh_statistics
 from orgs.importing.registry import get_template
 from orgs.importing.service import import_file
 from orgs.models import (
@@ -122,6 +123,7 @@ class Command(BaseCommand):
             accounts = self._step("演示账号", self._accounts, city, admin, password)
             # After the accounts: the secretary's Party organization gets its own cases.
             self._step("党员发展与管理", self._lifecycle, seed, admin)
+        self._step("统计信息", refresh_statistics)
         self._print_accounts(accounts, password)
         steps = "，".join(f"{name}{seconds:.1f}秒" for name, seconds in self.timings)
         self.stdout.write(f"用时：{steps}；合计{time.perf_counter() - started:.1f}秒")
