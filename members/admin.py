@@ -442,4 +442,4 @@ admin.site.register(SocialOrg, SocialOrgWithMembersAdmin)
 
 # Party organizations and workstations are administered with the members who fill them,
 # and so is the member lifecycle (development, transfers, floating members, checks).
-from members import admin_lifecycle, admin_party  # noqa: E402, F401, I001
+from members import admin_lifecycle, admin_party, admin_tracking  # noqa: E402, F401, I001

@@ -1,13 +1,19 @@
-"""Admin pieces shared by the member register's and the lifecycle's admins: list filters
-and the masking of a person's ID number."""
+"""Admin pieces shared by the member register's and the lifecycle's admins: list filters,
+the masking of a person's ID number, and the base of the lifecycle's admins (saves go
+through the services, refusals come back on the form or as a message)."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members import selectors
+from members.admin_actions import add_errors
 from members.privacy import PRIVATE_FIELDS, masked
-from orgs.admin_tools import SelectedObjectFilter
+from orgs.admin_tools import KeepCurrentChoicesForm, SelectedObjectFilter
+from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin
 
 
 class WorkplaceFilter(SelectedObjectFilter):
@@ -55,3 +61,69 @@ class MaskedIdNumberMixin:
         if lookup.split("__")[0] in PRIVATE_FIELDS:
             return False
         return super().lookup_allowed(lookup, value, request)
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MemberFilter(SelectedObjectFilter):
+    title = _("党员")
+    parameter_name = "member"
+    field_name = "member"
+
+
+class OpenFilter(admin.SimpleListFilter):
+    """Open or closed records, by a date that closes them."""
+
+    title = _("是否结束")
+    parameter_name = "open"
+    closed_by = "ended_on"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("未结束")), ("no", _("已结束")))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(**{f"{self.closed_by}__isnull": self.value() == "yes"})
+        return queryset
+
+
+class LifecycleForm(KeepCurrentChoicesForm):
+    """Checks every database constraint before the service runs, also those on fields the
+    form does not show (one open record per member: their condition is on a state the
+    form does not edit), so a second record comes back as a form error."""
+
+    def validate_unique(self):
+        super().validate_unique()
+        # Fields already in error are left out: their own message says it better than the
+        # constraint's name would.
+        try:
+            self.instance.validate_constraints(exclude=set(self.errors))
+        except ValidationError as exc:
+            add_errors(self, exc)
+
+
+class LifecycleAdmin(ScopedAdminMixin, HistoryAdmin):
+    """Common ground: records leave by their state, not by deletion; saves go through the
+    services, and a refusal the form could not foresee comes back as a message."""
+
+    form = LifecycleForm
+    show_full_result_count = False
+    list_per_page = 50
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            # Raised by a service in save_model, after the form was valid (the state of
+            # the record changed meanwhile, say); the admin's transaction rolled back.
+            for message in exc.messages:
+                messages.error(request, message)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+def date_field(label, help_text=""):
+    return forms.DateField(label=label, widget=DATE_INPUT, help_text=help_text)

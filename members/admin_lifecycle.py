@@ -1,5 +1,6 @@
-"""Admin of the member lifecycle (§六): development, transfers, floating members,
-relationship checks, lost contact and dispositions, scoped per user.
+"""Admin of the member lifecycle (§六), scoped per user: development and transfers here;
+floating members, relationship checks, lost contact and dispositions in
+members.admin_tracking.
 
 Every save goes through members.services; state changes that are not plain edits
 (接收, 退回, 结案) are actions on the record's page (members.admin_actions). Each list
@@ -8,10 +9,8 @@ counts.
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -20,98 +19,25 @@ from django.utils.translation import gettext_lazy as _
 from members import services
 from members.admin_actions import ObjectAction, ObjectActionsMixin, add_errors
 from members.admin_common import (
+    LifecycleAdmin,
+    LifecycleForm,
     MaskedIdNumberMixin,
+    MemberFilter,
     PartyOrgFilter,
     WorklistFilter,
     WorkplaceFilter,
+    date_field,
 )
 from members.models import (
-    CheckFinding,
     Development,
-    Disposition,
-    FloatingRecord,
-    LostContact,
-    LostContactStep,
     Member,
-    RelationshipCheck,
     Transfer,
 )
-from members.models.register import member_scope_q
 from members.privacy import REVEAL_PERMISSION
+from members.selectors import BY_KEY
 from orgs.admin import ScopedDistrictFilter
-from orgs.admin_tools import AnnotatedListMixin, KeepCurrentChoicesForm, SelectedObjectFilter
 from orgs.models import PartyOrganization, SocialOrg
-from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin, ScopedInlineMixin, request_scope
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class MemberFilter(SelectedObjectFilter):
-    title = _("党员")
-    parameter_name = "member"
-    field_name = "member"
-
-
-class OpenFilter(admin.SimpleListFilter):
-    """Open or closed records, by a date that closes them."""
-
-    title = _("是否结束")
-    parameter_name = "open"
-    closed_by = "ended_on"
-
-    def lookups(self, request, model_admin):
-        return (("yes", _("未结束")), ("no", _("已结束")))
-
-    def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(**{f"{self.closed_by}__isnull": self.value() == "yes"})
-        return queryset
-
-
-class LifecycleForm(KeepCurrentChoicesForm):
-    """Checks every database constraint before the service runs, also those on fields the
-    form does not show (one open record per member: their condition is on a state the
-    form does not edit), so a second record comes back as a form error."""
-
-    def validate_unique(self):
-        super().validate_unique()
-        # Fields already in error are left out: their own message says it better than the
-        # constraint's name would.
-        try:
-            self.instance.validate_constraints(exclude=set(self.errors))
-        except ValidationError as exc:
-            add_errors(self, exc)
-
-
-class LifecycleAdmin(ScopedAdminMixin, HistoryAdmin):
-    """Common ground: records leave by their state, not by deletion; saves go through the
-    services, and a refusal the form could not foresee comes back as a message."""
-
-    form = LifecycleForm
-    show_full_result_count = False
-    list_per_page = 50
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:
-            # Raised by a service in save_model, after the form was valid (the state of
-            # the record changed meanwhile, say); the admin's transaction rolled back.
-            for message in exc.messages:
-                messages.error(request, message)
-            return HttpResponseRedirect(request.get_full_path())
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-
-def _date(label, help_text=""):
-    return forms.DateField(label=label, widget=DATE_INPUT, help_text=help_text)
-
-
-def _today():
-    return timezone.localdate()
-
+from orgs.scoped_admin import request_scope
 
 # --- development ------------------------------------------------------------------------
 
@@ -188,7 +114,7 @@ class DevelopmentAdmin(MaskedIdNumberMixin, LifecycleAdmin):
     def next_step(self, obj):
         if obj.stopped_on:
             return "-"
-        due = obj.due(_today())
+        due = obj.due(timezone.localdate())
         if due is None:
             return "-"
         what, day, overdue = due
@@ -211,7 +137,7 @@ class DevelopmentAdmin(MaskedIdNumberMixin, LifecycleAdmin):
 
 
 class AcceptForm(forms.Form):
-    received_on = _date(_("回执（接收）日期"))
+    received_on = date_field(_("回执（接收）日期"))
     new_workplace = forms.ModelChoiceField(
         label=_("新工作单位"),
         queryset=SocialOrg.objects.none(),
@@ -225,7 +151,7 @@ class AcceptForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
-    returned_on = _date(_("退回日期"))
+    returned_on = date_field(_("退回日期"))
     return_reason = forms.CharField(label=_("退回原因"), max_length=200)
 
 
@@ -267,7 +193,8 @@ class TransferStateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "overdue":
-            return queryset.overdue(_today())
+            # The same rows as the 组织关系转接超期 worklist.
+            return queryset.filter(BY_KEY["transfers_overdue"].q(timezone.localdate()))
         if self.value() in Transfer.Status.values:
             return queryset.filter(status=self.value())
         return queryset
@@ -346,7 +273,7 @@ class TransferAdmin(ObjectActionsMixin, LifecycleAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        initial.setdefault("issued_on", _today())
+        initial.setdefault("issued_on", timezone.localdate())
         return initial
 
     @admin.display(description=_("转出"))
@@ -361,7 +288,7 @@ class TransferAdmin(ObjectActionsMixin, LifecycleAdmin):
     def state(self, obj):
         if obj.pk is None:
             return "-"
-        label = obj.state_label(_today())
+        label = obj.state_label(timezone.localdate())
         if label == Transfer.OVERDUE_LABEL:
             return format_html('<strong class="overdue">{}</strong>', label)
         return label
@@ -402,292 +329,3 @@ def admin_path(route, model_admin, view, suffix):
         ),
         name=f"{opts.app_label}_{opts.model_name}_{suffix}",
     )
-
-
-# --- floating members -------------------------------------------------------------------
-
-
-class EndFloatingForm(forms.Form):
-    ended_on = _date(_("结束日期"), _("返回或已转接组织关系的日期"))
-
-
-@admin.register(FloatingRecord)
-class FloatingRecordAdmin(ObjectActionsMixin, LifecycleAdmin):
-    list_display = (
-        "member", "direction", "place", "fixed_place", "since", "host", "contact_person",
-        "ended_on",
-    )  # fmt: skip
-    list_filter = (WorklistFilter, "direction", "fixed_place", OpenFilter, MemberFilter)
-    list_select_related = ("member", "host_party_org")
-    search_fields = ("member__name", "place", "contact_person")
-    autocomplete_fields = ("member", "host_party_org")
-    fields = (
-        "member", "direction", "place", "fixed_place", "since", "contact_person",
-        "contact_phone", "host_party_org", "host_outside", "note", "ended_on",
-    )  # fmt: skip
-    object_actions = (
-        ObjectAction(
-            "end",
-            _("结束流动登记"),
-            EndFloatingForm,
-            lambda admin_, request, obj, data: _end_floating(obj, data["ended_on"], request.user),
-            available=lambda obj: obj.ended_on is None,
-            done_message=_("流动登记已结束"),
-        ),
-    )
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return ("ended_on",)
-        if obj.ended_on:
-            return self.fields
-        # Who, which way and where they attend are the registration; changes to them
-        # are a new registration (end this one first).
-        return ("member", "direction", "host_party_org", "host_outside", "ended_on")
-
-    def has_change_permission(self, request, obj=None):
-        # An ended registration is a record: viewed, not edited.
-        if obj is not None and obj.ended_on:
-            return False
-        return super().has_change_permission(request, obj)
-
-    @admin.display(description=_("参加组织生活的党组织"))
-    def host(self, obj):
-        return obj.host_party_org or obj.host_outside or "-"
-
-    def save_model(self, request, obj, form, change):
-        services.floating_save(record=obj, user=request.user)
-
-
-def _end_floating(record, ended_on, user):
-    record.ended_on = ended_on
-    services.floating_save(record=record, user=user)
-
-
-# --- relationship checks ----------------------------------------------------------------
-
-
-@admin.register(RelationshipCheck)
-class RelationshipCheckAdmin(AnnotatedListMixin, ScopedAdminMixin, HistoryAdmin):
-    list_display = ("name", "started_on", "due_on", "pending", "found", "not_found")
-    search_fields = ("name",)
-    show_full_result_count = False
-    fields = ("name", "started_on", "due_on", "note")
-
-    def annotate_list(self, request, queryset):
-        # Only the findings the user sees (a campaign may be another unit's).
-        seen = member_scope_q(request_scope(request), prefix="findings__member__")
-        results = CheckFinding.Result
-        return queryset.annotate(
-            **{
-                f"n_{result}": Count("findings", filter=seen & Q(findings__result=result))
-                for result in (results.PENDING, results.FOUND, results.NOT_FOUND)
-            }
-        )
-
-    def has_change_permission(self, request, obj=None):
-        """Units that see a campaign through its findings about their members record those
-        findings; only the unit or Party organization that runs it changes the campaign."""
-        if not super().has_change_permission(request, obj):
-            return False
-        if obj is None or request.user.is_superuser:
-            return True
-        scope = request_scope(request)
-        if scope.unit_id:
-            return obj.unit_id == scope.unit_id
-        return scope.party_org_id is not None and obj.party_org_id == scope.party_org_id
-
-    def _findings_link(self, obj, count, result):
-        url = reverse("admin:members_checkfinding_changelist")
-        return format_html(
-            '<a href="{}?campaign={}&result__exact={}">{}</a>', url, obj.pk, result, count
-        )
-
-    @admin.display(description=_("待排查"))
-    def pending(self, obj):
-        return self._findings_link(obj, obj.n_pending, CheckFinding.Result.PENDING)
-
-    @admin.display(description=_("已联系上"))
-    def found(self, obj):
-        return self._findings_link(obj, obj.n_found, CheckFinding.Result.FOUND)
-
-    @admin.display(description=_("未联系上"))
-    def not_found(self, obj):
-        return self._findings_link(obj, obj.n_not_found, CheckFinding.Result.NOT_FOUND)
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.full_clean()
-            obj.save()
-            return
-        count = services.check_start(check=obj, user=request.user, scope=request_scope(request))
-        self.message_user(request, _("已为管理范围内{n}名在册党员建立排查记录").format(n=count))
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-
-class CampaignFilter(SelectedObjectFilter):
-    title = _("排查")
-    parameter_name = "campaign"
-    field_name = "campaign"
-
-
-@admin.register(CheckFinding)
-class CheckFindingAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """Findings are recorded in the list itself, many members per page."""
-
-    list_display = ("member", "workplace", "party_org", "result", "checked_on", "notes")
-    list_editable = ("result", "checked_on", "notes")
-    list_filter = (CampaignFilter, "result")
-    list_select_related = ("member__workplace", "member__party_org")
-    search_fields = ("member__name",)
-    show_full_result_count = False
-    list_per_page = 50
-    fields = ("campaign", "member", "result", "checked_on", "notes")
-    readonly_fields = ("campaign", "member")
-
-    def get_changelist_formset(self, request, **kwargs):
-        kwargs.setdefault("widgets", {"checked_on": DATE_INPUT})
-        return super().get_changelist_formset(request, **kwargs)
-
-    @admin.display(description=_("工作单位"))
-    def workplace(self, obj):
-        return obj.member.workplace
-
-    @admin.display(description=_("组织关系所在党组织"))
-    def party_org(self, obj):
-        return obj.member.party_org or obj.member.outside_holder or "-"
-
-    def save_model(self, request, obj, form, change):
-        services.finding_record(finding=obj, user=request.user)
-
-    def has_add_permission(self, request):
-        return False  # findings come with their campaign
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-
-# --- lost contact -----------------------------------------------------------------------
-
-
-class StepInline(ScopedInlineMixin, admin.TabularInline):
-    model = LostContactStep
-    extra = 1
-    fields = ("taken_on", "measure")
-
-    def _open(self, obj):
-        return obj is None or obj.outcome == LostContact.Outcome.OPEN
-
-    # The search steps of a closed case are part of its record.
-    def has_add_permission(self, request, obj=None):
-        return self._open(obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._open(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._open(obj) and super().has_delete_permission(request, obj)
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "taken_on":
-            kwargs["widget"] = DATE_INPUT
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-
-class CloseLostContactForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label=_("处理结果"),
-        choices=[c for c in LostContact.Outcome.choices if c[0] != LostContact.Outcome.OPEN],
-    )
-    outcome_on = _date(_("处理日期"))
-    decision_body = forms.CharField(
-        label=_("决定党组织"),
-        max_length=200,
-        required=False,
-        help_text=_("停止党籍的，填写作出决定的党组织"),
-    )
-
-
-@admin.register(LostContact)
-class LostContactAdmin(ObjectActionsMixin, LifecycleAdmin):
-    list_display = ("member", "lost_since", "registered_on", "steps_taken", "outcome", "outcome_on")
-    list_filter = (WorklistFilter, "outcome", MemberFilter)
-    list_select_related = ("member",)
-    search_fields = ("member__name",)
-    autocomplete_fields = ("member",)
-    inlines = (StepInline,)
-    fields = ("member", "lost_since", "registered_on", "outcome", "outcome_on", "decision_body")
-    readonly_fields = ("outcome", "outcome_on", "decision_body")
-    object_actions = (
-        ObjectAction(
-            "close",
-            _("处理结案"),
-            CloseLostContactForm,
-            lambda admin_, request, obj, data: services.lost_contact_close(
-                case=obj,
-                outcome=data["outcome"],
-                on=data["outcome_on"],
-                decision_body=data["decision_body"],
-                user=request.user,
-            ),
-            available=lambda obj: obj.outcome == LostContact.Outcome.OPEN,
-            done_message=_("失联党员已处理结案"),
-        ),
-    )
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_steps=Count("steps"))
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return self.readonly_fields
-        # When contact was lost and the case was registered decide when membership may be
-        # stopped: fixed once registered (the 6-month check runs at registration).
-        return ("member", "lost_since", "registered_on", *self.readonly_fields)
-
-    def has_change_permission(self, request, obj=None):
-        # A closed case is a record: viewed, not edited (its search steps included).
-        if obj is not None and obj.outcome != LostContact.Outcome.OPEN:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        initial.setdefault("registered_on", _today())
-        return initial
-
-    @admin.display(description=_("查找措施"), ordering="n_steps")
-    def steps_taken(self, obj):
-        return obj.n_steps
-
-    def save_model(self, request, obj, form, change):
-        services.lost_contact_register(case=obj, user=request.user)
-
-
-# --- dispositions -----------------------------------------------------------------------
-
-
-@admin.register(Disposition)
-class DispositionAdmin(LifecycleAdmin):
-    list_display = (
-        "member", "kind", "decided_on", "decision_body", "document_number", "correction_until",
-        "corrected_on",
-    )  # fmt: skip
-    list_filter = (WorklistFilter, "kind", MemberFilter)
-    list_select_related = ("member",)
-    search_fields = ("member__name", "document_number")
-    autocomplete_fields = ("member",)
-    fieldsets = (
-        (None, {"fields": ("member", "kind", "reason")}),
-        (_("决定"), {"fields": ("decided_on", "decision_body", "document_number")}),
-        (_("限期改正"), {"fields": ("correction_until", "corrected_on", "correction_result")}),
-    )
-
-    def get_readonly_fields(self, request, obj=None):
-        # The decision stands; what follows a correction is recorded below it.
-        return () if obj is None else ("member", "kind", "decided_on")
-
-    def save_model(self, request, obj, form, change):
-        services.disposition_save(disposition=obj, user=request.user)

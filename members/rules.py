@@ -28,7 +28,6 @@ STAGE_DATES = (
     (PROBATIONARY, "admitted_on"),
     (FULL, "full_on"),
 )
-STAGES = tuple(stage for stage, _field in STAGE_DATES)
 
 
 def add_months(day, months):
@@ -177,12 +176,6 @@ def letter_validity_problem(issued_on, valid_until, max_months=None):
 def transfer_overdue(status, receipt_due_on, today):
     """在途 past its receipt due day is 超期."""
     return status == "in_transit" and receipt_due_on < today
-
-
-def floating_needs_transfer(fixed_place, since, today, has_transfer, months=None):
-    """Away ≥ 6 months at a fixed place without a transfer: the relationship should move."""
-    months = settings.FLOATING_TRANSFER_MONTHS if months is None else months
-    return fixed_place and not has_transfer and add_months(since, months) <= today
 
 
 def is_lost_contact(last_contact_on, today, months=None):

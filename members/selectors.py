@@ -193,18 +193,3 @@ def worklist_counts(scope, today):
             .aggregate(**{key: Count("pk", filter=q) for key, q in filters.items()})
         )
     return counts
-
-
-def development_counts(orgs):
-    """{org id: {stage: count}} of open development records per workplace (the ledger's
-    申请入党人数, 入党积极分子, 发展对象, 预备党员)."""
-    rows = (
-        Development.objects.filter(workplace__in=orgs, stopped_on__isnull=True)
-        .exclude(stage=Development.Stage.FULL)
-        .values("workplace_id", "stage")
-        .annotate(n=Count("pk"))
-    )
-    counts = defaultdict(dict)
-    for row in rows:
-        counts[row["workplace_id"]][row["stage"]] = row["n"]
-    return counts

@@ -1,17 +1,16 @@
 """The member register and the member lifecycle (development, transfers, floating and
 lost-contact members, relationship checks, dispositions)."""
 
-from members.models.lifecycle import (
+from members.models.lifecycle import Development
+from members.models.register import Approval, IdNumberReveal, Member, Post
+from members.models.tracking import (
     CheckFinding,
-    Development,
     Disposition,
-    FloatingRecord,
     LostContact,
     LostContactStep,
     RelationshipCheck,
-    Transfer,
 )
-from members.models.register import Approval, IdNumberReveal, Member, Post
+from members.models.transfers import FloatingRecord, Transfer
 
 __all__ = [
     "Approval",

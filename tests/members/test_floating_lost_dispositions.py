@@ -417,7 +417,9 @@ def test_correction_lasts_at_most_twelve_months(lifecycle, until, ok):
     if ok:
         disposition_save(disposition=record, user=None)
         assert Member.objects.get(pk=member.pk).status == Member.Status.ACTIVE
-        assert Disposition.objects.corrections_open().get() == record
+        assert (
+            Disposition.objects.filter(kind="correction", corrected_on__isnull=True).get() == record
+        )
     else:
         with pytest.raises(ValidationError) as excinfo:
             disposition_save(disposition=record, user=None)
@@ -487,7 +489,7 @@ def test_a_correction_is_closed_with_its_result(lifecycle):
     )
     record.corrected_on, record.correction_result = TODAY, "已按时参加组织生活"
     disposition_save(disposition=record, user=None)
-    assert not Disposition.objects.corrections_open().exists()
+    assert not Disposition.objects.filter(kind="correction", corrected_on__isnull=True).exists()
 
 
 @pytest.mark.parametrize("status", [Member.Status.TRANSFERRED_OUT, Member.Status.SUSPENDED])

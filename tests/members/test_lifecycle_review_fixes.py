@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from members import services, views
-from members.admin_lifecycle import StepInline
+from members.admin_tracking import StepInline
 from members.models import (
     CheckFinding,
     Development,

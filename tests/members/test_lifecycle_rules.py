@@ -398,22 +398,6 @@ def test_transfer_letter_is_valid_for_at_most_three_months(issued_on, valid_unti
 
 
 @pytest.mark.parametrize(
-    ("fixed_place", "since", "has_transfer", "needs"),
-    [
-        (True, D(2024, 12, 17), False, False),  # 5 months 30 days
-        (True, D(2024, 12, 16), False, True),  # 6 months
-        (True, D(2024, 12, 16), True, False),  # already transferring
-        (False, D(2020, 1, 1), False, False),  # no fixed place: stays floating
-    ],
-)
-def test_floating_member_at_a_fixed_place_transfers_after_six_months(
-    fixed_place, since, has_transfer, needs
-):
-    found = rules.floating_needs_transfer(fixed_place, since, D(2025, 6, 16), has_transfer)
-    assert bool(found) is needs
-
-
-@pytest.mark.parametrize(
     ("last_contact_on", "today", "lost"),
     [
         (D(2024, 12, 17), D(2025, 6, 16), False),  # 5 months 30 days

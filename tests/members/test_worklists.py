@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from members.models import Disposition, FloatingRecord, LostContact, Member, Transfer
-from members.selectors import BY_KEY, WORKLISTS, development_counts, worklist_counts
+from members.selectors import BY_KEY, WORKLISTS, worklist_counts
 from orgs.scopes import Scope, ScopeKind
 from tests import factories
 from tests.members import lifecycle_fixtures
@@ -267,31 +267,3 @@ def test_a_development_is_seen_by_the_developing_branch(lifecycle, viewers):
     assert worklist_counts(viewers["qinhuai_two_new"], TODAY)["talk_overdue"] == 1
     assert worklist_counts(viewers["xuanwu_two_new"], TODAY)["talk_overdue"] == 0
     assert worklist_counts(viewers["joint_secretary"], TODAY)["talk_overdue"] == 0
-
-
-# --- development counts -------------------------------------------------------------------
-
-
-def test_development_counts_are_per_org_and_stage_of_open_records(lifecycle):
-    org1, org2, org3 = (lifecycle.orgs[n] for n in (1, 2, 3))
-    for _ in range(2):
-        applicant(D(2025, 1, 1))(lifecycle)
-    activist(D(2024, 1, 1))(lifecycle)
-    probationary(D(2024, 6, 1))(lifecycle)
-    lifecycle.saved_development(
-        workplace=org2,
-        party_org=lifecycle.joint,
-        activist_on=D(2023, 5, 1),
-        candidate_on=D(2024, 5, 1),
-    )
-    lifecycle.saved_development(
-        workplace=org2, party_org=lifecycle.joint, stopped_on=D(2024, 1, 1), stop_reason="撤回"
-    )
-    probationary(D(2023, 1, 1), full_on=D(2024, 1, 1))(lifecycle)
-    lifecycle.saved_development(workplace=lifecycle.qinhuai_org)  # fmt: skip
-    counts = development_counts([org1, org2, org3])
-    assert dict(counts) == {
-        org1.pk: {"applicant": 2, "activist": 1, "probationary": 1},
-        org2.pk: {"candidate": 1},
-    }
-    assert counts[org3.pk] == {}
