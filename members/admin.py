@@ -18,7 +18,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from import_export.admin import ExportMixin
-from simple_history.template_utils import HistoricalRecordContextHelper
 
 from members.admin_common import (
     MaskedIdNumberMixin,
@@ -29,7 +28,6 @@ from members.admin_common import (
 from members.exports import MemberExportResource
 from members.models import Approval, Development, IdNumberReveal, Member, Post
 from members.privacy import (
-    MASKED_DATE,
     REVEAL_PERMISSION,
     age,
     full_id_number_term,
@@ -72,18 +70,6 @@ class RelationshipFilter(admin.SimpleListFilter):
         if self.value() == "outside":
             return queryset.filter(party_org__isnull=True)
         return queryset
-
-
-class MaskedHistoryHelper(HistoricalRecordContextHelper):
-    """History shows the masked number (and no birth date), for every user: the full
-    number is seen only through a recorded reveal."""
-
-    def prepare_delta_change_value(self, change, value):
-        if change.field == "id_number":
-            return masked(value)
-        if change.field == "birth_date":
-            return MASKED_DATE
-        return super().prepare_delta_change_value(change, value)
 
 
 class RevealForm(forms.Form):
@@ -222,9 +208,6 @@ class MemberAdmin(
         return outer.urlencode()
 
     # --- history -----------------------------------------------------------------
-
-    def get_historical_record_context_helper(self, request, historical_record):
-        return MaskedHistoryHelper(self.model, historical_record)
 
     # --- export ------------------------------------------------------------------
 

@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from members import selectors
 from members.admin_actions import add_errors
-from members.privacy import PRIVATE_FIELDS, masked
+from members.privacy import MASKED_DATE, PRIVATE_FIELDS, masked
 from orgs.admin_tools import KeepCurrentChoicesForm, SelectedObjectFilter
 from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin
 
@@ -45,9 +46,22 @@ class WorklistFilter(admin.SimpleListFilter):
         return queryset.filter(worklist.q(timezone.localdate()))
 
 
+class MaskedHistoryHelper(HistoricalRecordContextHelper):
+    """History shows the masked number (and no birth date), for every user: the full
+    number is seen only through a recorded reveal."""
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field == "id_number":
+            return masked(value)
+        if change.field == "birth_date":
+            return MASKED_DATE
+        return super().prepare_delta_change_value(change, value)
+
+
 class MaskedIdNumberMixin:
-    """A model admin of people named by an ID number: the number is shown masked, and the
-    list is never filtered on it or on the birth date (members.privacy)."""
+    """A model admin of people named by an ID number: the number is shown masked, also in
+    the history, and the list is never filtered on it or on the birth date
+    (members.privacy)."""
 
     @admin.display(description=_("身份证号"))
     def id_number_masked(self, obj):
@@ -55,6 +69,9 @@ class MaskedIdNumberMixin:
 
     # The change form's read-only field: the same masked number.
     id_number_display = id_number_masked
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return MaskedHistoryHelper(self.model, historical_record)
 
     def lookup_allowed(self, lookup, value, request=None):
         # ?id_number__startswith=… or ?birth_date=… would give the masked digits away.

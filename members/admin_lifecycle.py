@@ -110,6 +110,12 @@ class DevelopmentAdmin(MaskedIdNumberMixin, LifecycleAdmin):
                 fields.append("applied_on")
         return fields
 
+    def has_change_permission(self, request, obj=None):
+        # A complete (转正) or stopped record is a record: viewed, not edited.
+        if obj is not None and (obj.full_on or obj.stopped_on):
+            return False
+        return super().has_change_permission(request, obj)
+
     @admin.display(description=_("下一步"))
     def next_step(self, obj):
         if obj.stopped_on:

@@ -105,9 +105,10 @@ def development_transition_errors(previous, record):
     errors = {}
     if previous.stopped_on or previous.full_on:
         closed = _("已终止的记录不能再修改") if previous.stopped_on else _("已转正的记录不能再修改")
-        for field in (*Development.STAGE_FIELDS, "stopped_on", "probation_extended_months"):
-            if getattr(previous, field) != getattr(record, field):
-                errors[field] = closed
+        for field in Development._meta.concrete_fields:
+            name = field.attname
+            if field.editable and getattr(previous, name) != getattr(record, name):
+                errors[field.name] = closed
         return errors
     for field in Development.STAGE_FIELDS:
         if getattr(previous, field) and not getattr(record, field):
@@ -421,9 +422,10 @@ def disposition_save(*, disposition: Disposition, user) -> Disposition:
     with transaction.atomic():
         if disposition.pk:
             previous = _locked(Disposition, disposition.pk)
-            if (previous.kind, previous.member_id) != (disposition.kind, disposition.member_id):
+            decision = ("kind", "member_id", "decided_on")
+            if any(getattr(previous, f) != getattr(disposition, f) for f in decision):
                 raise ValidationError(
-                    {"kind": _("处置决定作出后不能改变党员或处置方式，请另行登记")}
+                    {"kind": _("处置决定作出后不能改变党员、处置方式或决定日期，请另行登记")}
                 )
         disposition.full_clean()
         disposition._history_user = user

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members import rules
-from members.models.register import IdentityMixin, Member, member_scope_q
+from members.models.register import ID_NUMBER_TAKEN, IdentityMixin, Member, member_scope_q
 from orgs.models import PartyOrganization, SocialOrg
 from orgs.validators import future_date_errors, id_number_problem
 
@@ -207,7 +207,7 @@ class Development(IdentityMixin, models.Model):
         if not self.member_id and not problem:
             on_register = Member.objects.on_register().filter(id_number=self.id_number)
             if on_register.exists():
-                errors["id_number"] = _("此人已是在册党员，不能再作为发展对象登记")
+                errors["id_number"] = ID_NUMBER_TAKEN
         if self._state.adding and self.party_org_id and self.party_org.dissolved_on:
             errors["party_org"] = _("该党组织已撤销")
         if self.admitted_on and not self.admission_approved_by.strip():

@@ -43,6 +43,11 @@ class MemberQuerySet(ScopedQuerySet):
         return self.filter(status=Member.Status.ACTIVE)
 
 
+# Worded like the import's message: says the number is taken, not by whom or where (the
+# holder may be outside the user's scope).
+ID_NUMBER_TAKEN = _("该身份证号已被占用，不能重复登记；如需更正请联系系统管理员")
+
+
 class IdentityMixin:
     """A person named by an ID number: gender and birth date come from it (GB 11643)."""
 
@@ -155,10 +160,7 @@ class Member(IdentityMixin, models.Model):
                 fields=["id_number"],
                 condition=Q(status="active"),
                 name="member_active_id_unique",
-                # Worded like the import's message: says the number is taken, not by whom.
-                violation_error_message=_(
-                    "该身份证号已被占用，不能重复登记；如需更正请联系系统管理员"
-                ),
+                violation_error_message=ID_NUMBER_TAKEN,
             ),
             models.CheckConstraint(
                 condition=Q(category="probationary") | Q(full_member_on__isnull=False),

@@ -350,7 +350,7 @@ def test_an_active_member_with_the_same_id_number_blocks_admission(advance, life
     record = advance("candidate")
     lifecycle.member(lifecycle.orgs[2], lifecycle.joint, id_number=record.id_number)
     errors = refused(change(record, **STEPS["probationary"]), lifecycle.user)
-    assert errors["id_number"] == ["此人已是在册党员，不能再作为发展对象登记"]
+    assert errors["id_number"] == ["该身份证号已被占用，不能重复登记；如需更正请联系系统管理员"]
     assert fresh(record).stage == "candidate"
 
 
@@ -385,7 +385,7 @@ def test_a_completed_record_does_not_block_a_new_one_for_the_same_number(advance
 def test_a_member_on_the_register_cannot_apply_again(lifecycle):
     existing = lifecycle.sun_member()
     errors = refused(lifecycle.development(id_number=existing.id_number), lifecycle.user)
-    assert errors["id_number"] == ["此人已是在册党员，不能再作为发展对象登记"]
+    assert errors["id_number"] == ["该身份证号已被占用，不能重复登记；如需更正请联系系统管理员"]
 
 
 def test_a_dissolved_party_organization_develops_no_one(lifecycle):

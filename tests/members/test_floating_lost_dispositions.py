@@ -464,21 +464,30 @@ def test_a_disposition_is_consistent(lifecycle, fields, errors):
     assert Member.objects.get(pk=member.pk).status == Member.Status.ACTIVE
 
 
-@pytest.mark.parametrize("change", ["kind", "member"])
-def test_a_decision_keeps_its_member_and_kind(lifecycle, change):
+@pytest.mark.parametrize("change", ["kind", "member", "decided_on"])
+def test_a_decision_keeps_its_member_kind_and_date(lifecycle, change):
     member = lifecycle.sun_member()
     record = disposition_save(
         disposition=disposition(member, "correction", correction_until=D(2025, 9, 1)), user=None
     )
     if change == "kind":
         record.kind, record.correction_until = "remove", None
-    else:
+    elif change == "member":
         record.member = lifecycle.sun_member()
+    else:
+        record.decided_on -= DAY
     with pytest.raises(ValidationError) as excinfo:
         disposition_save(disposition=record, user=None)
-    assert errors_of(excinfo) == {"kind": ["处置决定作出后不能改变党员或处置方式，请另行登记"]}
+    assert errors_of(excinfo) == {
+        "kind": ["处置决定作出后不能改变党员、处置方式或决定日期，请另行登记"]
+    }
     stored = Disposition.objects.get(pk=record.pk)
-    assert (stored.kind, stored.member_id) == ("correction", member.pk)
+    assert (stored.kind, stored.member_id, stored.decided_on) == (
+        "correction",
+        member.pk,
+        Disposition.objects.get(pk=record.pk).decided_on,
+    )
+    assert stored.decided_on != record.decided_on or change != "decided_on"
     assert Member.objects.filter(status=Member.Status.ACTIVE).count() == Member.objects.count()
 
 

@@ -979,3 +979,42 @@ def test_a_field_in_error_is_not_reported_again_as_a_raw_constraint(client, part
     assert form.errors["valid_until"] == ["有效期不能早于开具日期"]
     assert not form.non_field_errors()
     assert "约束" not in response.content.decode()
+
+
+@pytest.mark.parametrize("closing", ["stopped", "full"])
+def test_a_closed_development_record_is_only_viewed_and_no_field_of_it_changes(
+    client, party_world, applicant, closing
+):
+    if closing == "stopped":
+        Development.objects.filter(pk=applicant.pk).update(
+            stopped_on=D(2025, 2, 1), stop_reason="本人撤回"
+        )
+    else:
+        Development.objects.filter(pk=applicant.pk).update(full_on=D(2025, 2, 1))
+    record = Development.objects.get(pk=applicant.pk)
+    client.force_login(party_world["users"]["secretary"])
+    with at(D(2026, 2, 1)):
+        page = client.get(change_url("development", record))
+        assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+        assert (
+            client.post(change_url("development", record), development_data(record)).status_code
+            == 403
+        )
+    record.name = "改名"
+    with pytest.raises(ValidationError) as excinfo:
+        services.development_save(record=record, user=None)
+    assert "name" in errors_of(excinfo)
+    assert Development.objects.get(pk=record.pk).name == "申请人"
+
+
+def test_the_development_history_shows_a_corrected_number_masked(client, party_world, applicant):
+    old = applicant.id_number
+    applicant.id_number = id_number(719, birth="19990101")
+    services.development_save(record=applicant, user=party_world["users"]["secretary"])
+    client.force_login(party_world["users"]["secretary"])
+    page = client.get(reverse("admin:members_development_history", args=[applicant.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert masked(applicant.id_number) in text or masked(old) in text
+    assert old not in text and applicant.id_number not in text
+    assert "19990101" not in text
