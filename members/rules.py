@@ -5,13 +5,12 @@ No ORM here: models, services and selectors call these; numbers come from settin
 {field name: message} so a form shows each beside its field.
 """
 
-import calendar
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from orgs.rules import age_on
+from orgs.rules import add_months, age_on, months_before  # noqa: F401 (re-exported)
 
 APPLICANT, ACTIVIST, CANDIDATE, PROBATIONARY, FULL = (
     "applicant",
@@ -28,25 +27,6 @@ STAGE_DATES = (
     (PROBATIONARY, "admitted_on"),
     (FULL, "full_on"),
 )
-
-
-def add_months(day, months):
-    """`day` moved by whole months; the 31st becomes the month's last day where needed."""
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    last_day = calendar.monthrange(year, month)[1]
-    return day.replace(year=year, month=month, day=min(day.day, last_day))
-
-
-def months_before(today, months):
-    """The latest day whose `months`-month period has run out by `today`, for filters like
-    `since <= months_before(today, 6)` that agree with `add_months(since, 6) <= today`."""
-    day = add_months(today, -months)
-    # Month ends: 31 August + 6 months is 28 February, so on 28 February every day from
-    # the 28th to the 31st of August has run out.
-    while add_months(day + timedelta(days=1), months) <= today:
-        day += timedelta(days=1)
-    return day
 
 
 def due_soon_until(today, days=None):

@@ -6,6 +6,7 @@ from settings (config/rules.py) and can be passed in for tests.
 
 import calendar
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -52,26 +53,35 @@ def needs_committee(full_members, has_committee, threshold=None):
     return full_members >= threshold and not has_committee
 
 
+def add_months(day, months):
+    """`day` moved by whole months; the 31st becomes the month's last day where needed."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return day.replace(year=year, month=month, day=min(day.day, last_day))
+
+
+def months_before(today, months):
+    """The latest day whose `months`-month period has run out by `today`, for filters like
+    `since <= months_before(today, 6)` that agree with `add_months(since, 6) <= today`."""
+    day = add_months(today, -months)
+    # Month ends: 31 August + 6 months is 28 February, so on 28 February every day from
+    # the 28th to the 31st of August has run out.
+    while add_months(day + timedelta(days=1), months) <= today:
+        day += timedelta(days=1)
+    return day
+
+
 def term_end(term_start, years):
-    """The day a term of `years` years starting on `term_start` runs out."""
-    try:
-        return term_start.replace(year=term_start.year + years)
-    except ValueError:  # 29 February
-        return term_start.replace(year=term_start.year + years, day=28)
+    """The day a term of `years` years starting on `term_start` runs out (29 February
+    runs out on 28 February)."""
+    return add_months(term_start, 12 * years)
 
 
 def latest_due_start(today, years):
     """The latest term start whose `years`-year term has run out by `today`, so a list can
     filter with `term_start <= latest_due_start(...)` and agree with term_due()."""
-    year = today.year - years
-    day = today.day
-    if (today.month, day) == (2, 29) and not calendar.isleap(year):
-        day = 28  # no 29 February that year
-    elif (
-        (today.month, day) == (2, 28) and calendar.isleap(year) and not calendar.isleap(today.year)
-    ):
-        day = 29  # a term begun on 29 February ends on 28 February in a common year
-    return today.replace(year=year, day=day)
+    return months_before(today, 12 * years)
 
 
 def term_due(kind, term_start, today, dissolved=False, term_years=None):
