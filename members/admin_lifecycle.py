@@ -217,6 +217,9 @@ class TransferAdmin(ObjectActionsMixin, LifecycleAdmin):
     search_fields = ("member__name", "letter_number")
     search_help_text = _("按党员姓名或介绍信编号搜索")
     autocomplete_fields = ("member", "from_party_org", "to_party_org")
+    # A member may transfer to any Party organization of the system that still exists:
+    # its name is all the sender sees of it.
+    unscoped_choices = {"to_party_org": PartyOrganization.objects.active}
     fieldsets = (
         (None, {"fields": ("member", "direction", "reason")}),
         (_("转出"), {"fields": ("from_party_org", "from_outside")}),
@@ -310,14 +313,6 @@ class TransferAdmin(ObjectActionsMixin, LifecycleAdmin):
         return [
             admin_path("<path:object_id>/letter.pdf", self, transfer_letter, "letter"),
         ] + super().get_urls()
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "to_party_org":
-            # Any Party organization of the system may receive a member (see
-            # PartyOrganizationAdmin.get_search_results); dissolved ones may not.
-            kwargs["queryset"] = PartyOrganization.objects.active()
-            return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -186,19 +186,6 @@ class CurrentPostInline(ScopedInlineMixin, admin.TabularInline):
         return post.member.name if post.member_id else post.person_name
 
 
-def is_transfer_destination_lookup(request):
-    """An autocomplete request for a transfer's receiving Party organization, by a user
-    who may issue transfers."""
-    params = request.GET
-    return (
-        request.user.has_perm("members.add_transfer")
-        and request.path.endswith("/autocomplete/")
-        and params.get("app_label") == "members"
-        and params.get("model_name") == "transfer"
-        and params.get("field_name") == "to_party_org"
-    )
-
-
 @admin.register(PartyOrganization)
 class PartyOrganizationAdmin(
     ImportAdminMixin, AnnotatedListMixin, M2MHistoryMixin, ScopedAdminMixin, HistoryAdmin
@@ -308,10 +295,6 @@ class PartyOrganizationAdmin(
         )
 
     def get_search_results(self, request, queryset, search_term):
-        if is_transfer_destination_lookup(request):
-            # A member may transfer to any Party organization of the system, in scope or
-            # not: the receiving organization's name is all the sender sees of it.
-            queryset = PartyOrganization.objects.active()
         return super().get_search_results(request, queryset, search_term.strip())
 
     def has_delete_permission(self, request, obj=None):

@@ -6,6 +6,7 @@ only), foreign-key and many-to-many choices, and autocomplete (Django's autocomp
 view asks the *target* admin's get_queryset, which is scoped here too).
 """
 
+from django.apps import apps
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -51,8 +52,37 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
 
 class ScopedAdminMixin:
+    # Foreign keys whose choices are not limited to the user's scope: {field name: a
+    # callable returning the queryset offered}, for the form and its autocomplete (a
+    # member may transfer to any Party organization of the system, say). Only the names
+    # of those records are shown.
+    unscoped_choices = {}
+
     def get_queryset(self, request):
         return scoped_queryset(request, super().get_queryset(request))
+
+    def get_search_results(self, request, queryset, search_term):
+        widened = self._unscoped_autocomplete(request)
+        if widened is not None:
+            queryset = widened
+        return super().get_search_results(request, queryset, search_term)
+
+    def _unscoped_autocomplete(self, request):
+        """The queryset another admin declares for the field an autocomplete request comes
+        from (its `unscoped_choices`), if the user may fill in that field; else None."""
+        params = request.GET
+        if not request.path.endswith("/autocomplete/"):
+            return None
+        try:
+            source = apps.get_model(params.get("app_label", ""), params.get("model_name", ""))
+        except LookupError:
+            return None
+        source_admin = self.admin_site._registry.get(source)
+        choices = getattr(source_admin, "unscoped_choices", {}).get(params.get("field_name"))
+        if choices is None or not source_admin.has_add_permission(request):
+            return None
+        widened = choices()
+        return widened if widened.model is self.model else None
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -73,6 +103,9 @@ class ScopedAdminMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.unscoped_choices:
+            kwargs["queryset"] = self.unscoped_choices[db_field.name]()
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
         return scoped_choices(
             request, super().formfield_for_foreignkey(db_field, request, **kwargs)
         )
