@@ -62,3 +62,28 @@ LOST_CONTACT_MONTHS = 6
 CORRECTION_MAX_MONTHS = 12
 # Worklists show what falls due within this many days, besides what is overdue.
 WORKLIST_DUE_SOON_DAYS = 30
+
+# Coverage (两个覆盖, §四; domain.md §3). An org with this many full members working in it
+# can set up its own Party organization (单独组建); fewer join one (联合组建) or a zone's
+# workstation; none: an instructor and mass organizations (工作覆盖).
+STANDALONE_MIN_FULL_MEMBERS = 3
+# Key sectors that must have a Party organization at this size (§四 "原则上"): 民办学校 and
+# 民办医院 (社会服务机构 of education and health), 律师 / 会计师 / 税务师事务所. Pairs of
+# (kind, sector); an empty sector means any.
+KEY_SECTORS = (
+    ("service", "education"),
+    ("service", "health"),
+    ("law_firm", ""),
+    ("accounting_firm", ""),
+    ("tax_firm", ""),
+)
+KEY_SECTOR_MIN_STAFF = 30
+# Size (党和国家机关基层组织工作条例 第五–七条): members from which a branch may become a
+# 党总支, and a 党总支 (or branch) a 党委.
+GENERAL_BRANCH_MIN_MEMBERS = 50
+PARTY_COMMITTEE_MIN_MEMBERS = 100
+# New Party organizations are watched in their first months (§四 "防止边建边散"): at risk
+# without an activity for this many days (once activities are recorded), without a
+# secretary, or with fewer full members than STANDALONE_MIN_FULL_MEMBERS.
+NEW_PARTY_ORG_WATCH_MONTHS = 12
+NEW_PARTY_ORG_IDLE_DAYS = 90

@@ -110,3 +110,158 @@ def full_membership_gap(joined_on, full_member_on, low=None, high=None):
             low=low, high=high, gap=gap
         ),
     )
+
+
+# --- coverage (两个覆盖, §四) and managing channel (§八) ----------------------------------
+
+ORGANIZATIONAL, WORK, UNCOVERED, NOT_APPLICABLE = (
+    "organizational",
+    "work",
+    "uncovered",
+    "not_applicable",
+)
+INSTRUCTOR = "instructor"  # the recommended form for an org without full members
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A rule's answer that is one of several values, with the reasons a person reads."""
+
+    value: str
+    reasons: tuple = ()
+
+
+def active_on(dissolved_on, today):
+    """A Party organization exists on `today` unless dissolved by then."""
+    return dissolved_on is None or dissolved_on > today
+
+
+def coverage_status(*, org_active, party_orgs_dissolved_on, today, instructors=0, mass_orgs=()):
+    """两个覆盖 of one org (§四): 组织覆盖 by an existing Party organization (single, joint
+    or in a workstation), else 工作覆盖 by an instructor or a mass organization, else
+    uncovered. `party_orgs_dissolved_on` lists the covering Party organizations' 撤销日期
+    (None while they exist). A deregistered or revoked org is outside the count."""
+    if not org_active:
+        return Verdict(NOT_APPLICABLE, (_("社会组织已注销或撤销，不计入覆盖"),))
+    existing = sum(active_on(day, today) for day in party_orgs_dissolved_on)
+    if existing:
+        return Verdict(ORGANIZATIONAL, (_("已建立党组织{n}个").format(n=existing),))
+    reasons = []
+    if len(party_orgs_dissolved_on):
+        reasons.append(_("原党组织已撤销"))
+    if instructors:
+        reasons.append(_("已选派党建工作指导员{n}名").format(n=instructors))
+    if mass_orgs:
+        reasons.append(_("已建立群团组织：{names}").format(names="、".join(mass_orgs)))
+    if instructors or mass_orgs:
+        return Verdict(WORK, tuple(reasons))
+    return Verdict(UNCOVERED, (*reasons, _("未建立党组织，也未选派党建工作指导员或建立群团组织")))
+
+
+def recommended_form(full_members, *, zone_has_workstation=False, threshold=None):
+    """How an org should be covered, from the full members working in it (§四): ≥ 3 on its
+    own (单独组建); 1–2 jointly (联合组建) or through its zone's workstation; none by an
+    instructor and mass organizations."""
+    threshold = settings.STANDALONE_MIN_FULL_MEMBERS if threshold is None else threshold
+    if full_members >= threshold:
+        return Verdict(
+            STANDALONE,
+            (_("有正式党员{n}名，达到{min}名，应单独组建").format(n=full_members, min=threshold),),
+        )
+    if full_members > 0:
+        if zone_has_workstation:
+            reason = _("正式党员{n}名，不足{min}名：联合组建，或依托所在区域党建工作站组建")
+            return Verdict(WORKSTATION, (reason.format(n=full_members, min=threshold),))
+        reason = _("正式党员{n}名，不足{min}名：与邻近社会组织联合组建")
+        return Verdict(JOINT, (reason.format(n=full_members, min=threshold),))
+    return Verdict(INSTRUCTOR, (_("暂无正式党员：选派党建工作指导员，建立群团组织"),))
+
+
+def ready_to_stand_alone(full_members, formations, threshold=None):
+    """An org with ≥ 3 full members that is covered only by joint or workstation Party
+    organizations should set up its own (§四 "具备条件的单独组建")."""
+    threshold = settings.STANDALONE_MIN_FULL_MEMBERS if threshold is None else threshold
+    formations = set(formations)
+    return full_members >= threshold and bool(formations) and STANDALONE not in formations
+
+
+def is_key_sector(kind, sector, key_sectors=None):
+    key_sectors = settings.KEY_SECTORS if key_sectors is None else key_sectors
+    return any(kind == k and (not s or sector == s) for k, s in key_sectors)
+
+
+def key_sector_finding(*, kind, sector, staff_count, organizationally_covered, min_staff=None):
+    """民办学校, 民办医院 and 律师 / 会计师 / 税务师事务所 with ≥ 30 staff must have a Party
+    organization (§四 原则上)."""
+    min_staff = settings.KEY_SECTOR_MIN_STAFF if min_staff is None else min_staff
+    if not is_key_sector(kind, sector) or staff_count < min_staff or organizationally_covered:
+        return Finding(True)
+    return Finding(
+        False,
+        _("重点领域社会组织从业人员{n}人（{min}人以上），应建立党组织").format(
+            n=staff_count, min=min_staff
+        ),
+    )
+
+
+def size_upgrade(kind, members, general_branch_min=None, committee_min=None):
+    """The kind a Party organization of `members` members may become, or None: a branch of
+    ≥ 50 a 党总支, one of ≥ 100 (branch or 总支) a 党委."""
+    general_branch_min = (
+        settings.GENERAL_BRANCH_MIN_MEMBERS if general_branch_min is None else general_branch_min
+    )
+    committee_min = settings.PARTY_COMMITTEE_MIN_MEMBERS if committee_min is None else committee_min
+    if kind != "committee" and members >= committee_min:
+        return "committee"
+    if kind == "branch" and members >= general_branch_min:
+        return "general_branch"
+    return None
+
+
+def new_party_org_risks(
+    *, founded_on, today, has_secretary, full_members, last_activity_on=None, has_activities=False
+):
+    """Why a Party organization in its first 12 months is at risk (§四 "防止边建边散"): no
+    activity for 90 days (once activities are recorded), no secretary, fewer than 3 full
+    members. Empty when it is older, or fine."""
+    if today >= add_months(founded_on, settings.NEW_PARTY_ORG_WATCH_MONTHS):
+        return ()
+    risks = []
+    idle = settings.NEW_PARTY_ORG_IDLE_DAYS
+    if has_activities:
+        since = last_activity_on or founded_on
+        if (today - since).days >= idle:
+            risks.append(_("{days}天以上未开展组织生活").format(days=idle))
+    if not has_secretary:
+        risks.append(_("未配备书记"))
+    if full_members < settings.STANDALONE_MIN_FULL_MEMBERS:
+        risks.append(
+            _("正式党员{n}名，不足{min}名").format(
+                n=full_members, min=settings.STANDALONE_MIN_FULL_MEMBERS
+            )
+        )
+    return tuple(risks)
+
+
+SECTOR_AUTHORITY, SUPERVISOR, STREET, FALLBACK = "sector", "supervisor", "street", "fallback"
+
+
+def managing_channel(*, kind, sector, has_supervising_unit, is_community, has_street):
+    """管理体制 (§八), first match wins: (channel, rule number, reason).
+
+    1. professional sectors with strict access (律师, 注册会计师, 税务师) → their authority
+       or sector Party committee; 2. a supervising unit → its Party organization; 3. a
+    community org → the street Party committee of its territory; 4. otherwise (no
+    supervising unit, decoupled, unsuitable for territory) → the civil-affairs fallback
+    committee (托底管理)."""
+    if kind in settings.CHANNEL_STRICT_KINDS or sector in settings.CHANNEL_STRICT_SECTORS:
+        return Verdict(
+            SECTOR_AUTHORITY, (_("规则1：执业准入严格的专业领域，由行业主管部门或行业党委管理"),)
+        )
+    if has_supervising_unit:
+        return Verdict(SUPERVISOR, (_("规则2：有业务主管单位，由其党组织管理"),))
+    if is_community and has_street:
+        return Verdict(STREET, (_("规则3：社区社会组织，由所在街道（乡镇）党（工）委管理"),))
+    return Verdict(
+        FALLBACK, (_("规则4：无业务主管单位且不宜属地管理，由民政部门社会组织党委托底管理"),)
+    )
