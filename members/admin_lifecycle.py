@@ -11,7 +11,7 @@ counts.
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -30,11 +30,10 @@ from members.admin_common import (
 )
 from members.models import (
     Development,
-    Member,
     Transfer,
 )
 from members.privacy import REVEAL_PERMISSION
-from members.selectors import BY_KEY
+from members.selectors import BY_KEY, keeps_member
 from orgs.admin import ScopedDistrictFilter
 from orgs.models import PartyOrganization, SocialOrg
 from orgs.scoped_admin import request_scope
@@ -162,7 +161,7 @@ class ReturnForm(forms.Form):
 
 
 def _sees_member(request, transfer):
-    return Member.objects.for_scope(request_scope(request)).filter(pk=transfer.member_id).exists()
+    return keeps_member(request_scope(request), transfer.member_id)
 
 
 def _is_receiving_side(request, transfer):
@@ -304,29 +303,10 @@ class TransferAdmin(ObjectActionsMixin, LifecycleAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context["letter_url"] = reverse("admin:members_transfer_letter", args=[obj.pk])
+            context["letter_url"] = reverse("members:transfer_letter", args=[obj.pk])
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def get_urls(self):
-        from members.views import transfer_letter
-
-        return [
-            admin_path("<path:object_id>/letter.pdf", self, transfer_letter, "letter"),
-        ] + super().get_urls()
 
     def save_model(self, request, obj, form, change):
         if change:
             return  # nothing on an issued letter is edited here
         services.transfer_issue(transfer=obj, user=request.user)
-
-
-def admin_path(route, model_admin, view, suffix):
-    """A URL of `model_admin` served by `view(request, model_admin, object_id)`."""
-    opts = model_admin.opts
-    return path(
-        route,
-        model_admin.admin_site.admin_view(
-            lambda request, object_id: view(request, model_admin, object_id)
-        ),
-        name=f"{opts.app_label}_{opts.model_name}_{suffix}",
-    )

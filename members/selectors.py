@@ -172,6 +172,12 @@ WORKLISTS = (
 BY_KEY = {worklist.key: worklist for worklist in WORKLISTS}
 
 
+def keeps_member(scope, member_id):
+    """Whether `scope` sees the member (works in its orgs, or held by a secretary's Party
+    organization): the side that may act for them and see their full ID number."""
+    return Member.objects.for_scope(scope).filter(pk=member_id).exists()
+
+
 def worklists_for(model):
     return [worklist for worklist in WORKLISTS if worklist.model is model]
 

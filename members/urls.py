@@ -10,4 +10,5 @@ urlpatterns = [
         admin.site.admin_view(lambda request: views.worklists(request, admin.site)),
         name="worklists",
     ),
+    path("transfers/<int:pk>/letter.pdf", views.transfer_letter, name="transfer_letter"),
 ]

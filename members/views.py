@@ -1,16 +1,15 @@
 """Pages of the member lifecycle outside the model admins: the worklists of a user's
 scope, and the transfer letter as a PDF."""
 
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members import selectors
-from members.models import Member
+from members.models import Transfer
 from members.privacy import REVEAL_PERMISSION, id_number_reveal, masked
 from orgs.pdf import pdf_response, render_pdf
 from orgs.scoped_admin import request_scope
@@ -49,25 +48,21 @@ def worklists(request, admin_site):
     return TemplateResponse(request, "members/worklists.html", context)
 
 
-def transfer_letter(request, model_admin, object_id):
-    """党员组织关系介绍信 of one transfer, as a PDF. The full ID number is printed for users
-    who keep the member and may reveal it, and the print is recorded like a reveal;
-    others get it masked."""
-    transfer = (
-        model_admin.get_queryset(request)
-        .select_related("member__workplace", "from_party_org", "to_party_org")
-        .filter(pk=unquote(object_id))
-        .first()
+@login_required
+@permission_required("members.view_transfer", raise_exception=True)
+def transfer_letter(request, pk):
+    """党员组织关系介绍信 of one transfer, as a PDF, for users whose scope holds the transfer
+    (else 404). The full ID number is printed for users who keep the member and may
+    reveal it, and the print is recorded like a reveal; others get it masked."""
+    scope = request_scope(request)
+    transfers = Transfer.objects.for_scope(scope).select_related(
+        "member__workplace", "from_party_org", "to_party_org"
     )
-    if transfer is None:
-        raise Http404
-    if not model_admin.has_view_permission(request, transfer):
-        raise PermissionDenied
+    transfer = get_object_or_404(transfers, pk=pk)
     member = transfer.member
     # The receiving side sees the letter before it sees the member: the full number goes
     # only to those who keep the member and may reveal it.
-    keeps_member = Member.objects.for_scope(request_scope(request)).filter(pk=member.pk).exists()
-    if keeps_member and request.user.has_perm(REVEAL_PERMISSION):
+    if selectors.keeps_member(scope, member.pk) and request.user.has_perm(REVEAL_PERMISSION):
         number = id_number_reveal(user=request.user, member=member, reason=LETTER_REVEAL_REASON)
     else:
         number = masked(member.id_number)

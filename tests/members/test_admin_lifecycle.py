@@ -294,7 +294,7 @@ def test_transfer_pages_actions_and_letter_are_404_outside_the_scope(client, par
         for url in (
             change_url("transfer", transfer),
             action_url("transfer", transfer, "accept"),
-            reverse("admin:members_transfer_letter", args=[transfer.pk]),
+            reverse("members:transfer_letter", args=[transfer.pk]),
         ):
             assert client.get(url).status_code in (404, 403 if role == "no_unit" else 404)
         listing = client.get(reverse("admin:members_transfer_changelist"))
@@ -309,7 +309,7 @@ def test_the_transfer_letter_prints_and_a_full_number_on_it_is_recorded(client, 
     transfer = issue_within(
         client, world, member, world["party_orgs"]["joint"], D(2026, 3, 2),
     )  # fmt: skip
-    url = reverse("admin:members_transfer_letter", args=[transfer.pk])
+    url = reverse("members:transfer_letter", args=[transfer.pk])
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"

@@ -265,7 +265,7 @@ def test_a_secretary_sees_the_letters_their_party_org_sent_but_acts_only_while_k
         assert page.context["object_actions"] == []
         assert client.get(action_url("transfer", transfer, "accept")).status_code == 403
         assert client.get(action_url("transfer", transfer, "return")).status_code == 403
-        pdf = client.get(reverse("admin:members_transfer_letter", args=[transfer.pk]))
+        pdf = client.get(reverse("members:transfer_letter", args=[transfer.pk]))
     assert pdf.status_code == 200
     assert printed == [masked(person.id_number)]
     assert not IdNumberReveal.objects.exists()
@@ -279,7 +279,7 @@ def test_the_receiving_side_gets_the_letter_with_the_number_masked_until_it_keep
     secretary = world["users"]["secretary"]
     client.force_login(secretary)
     transfer = issue_within(client, world, person, world["party_orgs"]["qinhuai"], D(2026, 3, 2))
-    url = reverse("admin:members_transfer_letter", args=[transfer.pk])
+    url = reverse("members:transfer_letter", args=[transfer.pk])
     printed = letter_numbers(monkeypatch)
 
     receiver = qinhuai_two_new_user(world)  # may reveal, but does not see the member yet
