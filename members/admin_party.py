@@ -35,7 +35,7 @@ from orgs.admin_tools import (
     M2MHistoryMixin,
     count_of,
 )
-from orgs.models import PartyOrganization, SocialOrg, Workstation
+from orgs.models import FollowUpVisit, PartyOrganization, SocialOrg, Workstation
 from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin, ScopedInlineMixin
 
 FULL = Member.Category.FULL
@@ -309,6 +309,21 @@ class WorkstationAdmin(ScopedAdminMixin, HistoryAdmin):
     list_filter = ("zone__district",)
     search_fields = ("name", "zone__name")
     autocomplete_fields = ("zone",)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(FollowUpVisit)
+class FollowUpVisitAdmin(ScopedAdminMixin, HistoryAdmin):
+    """跟踪指导 of the scope's Party organizations (§四 "防止边建边散")."""
+
+    list_display = ("party_org", "visited_on", "visitor")
+    list_filter = ("visited_on",)
+    list_select_related = ("party_org",)
+    search_fields = ("party_org__name", "visitor")
+    autocomplete_fields = ("party_org",)
+    show_full_result_count = False
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser

@@ -12,6 +12,8 @@ from import_export.admin import ExportMixin
 from orgs.admin_import import ImportAdminMixin
 from orgs.exports import SafeXLSX
 from orgs.models import (
+    CoveragePlan,
+    MassOrganization,
     OrgDocument,
     OrgYearRecord,
     Region,
@@ -369,6 +371,57 @@ class SocialOrgAdmin(ImportAdminMixin, ExportMixin, ScopedAdminMixin, HistoryAdm
 
     def has_delete_permission(self, request, obj=None):
         # An org leaves by deregistration (状态: 注销/撤销); its archive is kept.
+        return request.user.is_superuser
+
+
+class PlanStateFilter(admin.SimpleListFilter):
+    title = _("完成情况")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (("open", _("未完成")), ("overdue", _("已逾期")), ("done", _("已完成")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.open()
+        if self.value() == "overdue":
+            return queryset.overdue()
+        if self.value() == "done":
+            return queryset.filter(completed_on__isnull=False)
+        return queryset
+
+
+@admin.register(MassOrganization)
+class MassOrganizationAdmin(ScopedAdminMixin, HistoryAdmin):
+    """群团组织 of the scope's orgs (工作覆盖, §四); one ends by its 撤销日期."""
+
+    list_display = ("org", "kind", "name", "founded_on", "dissolved_on")
+    list_filter = ("kind", ("dissolved_on", admin.EmptyFieldListFilter))
+    list_select_related = ("org",)
+    search_fields = ("org__name", "name")
+    autocomplete_fields = ("org",)
+    show_full_result_count = False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(CoveragePlan)
+class CoveragePlanAdmin(ScopedAdminMixin, HistoryAdmin):
+    """组建计划 of the scope's orgs, with their deadlines (issue 5 will list the orgs
+    without one)."""
+
+    list_display = (
+        "org", "target_form", "deadline", "responsible_person", "responsible_unit",
+        "completed_on",
+    )  # fmt: skip
+    list_filter = (PlanStateFilter, "target_form")
+    list_select_related = ("org", "responsible_unit")
+    search_fields = ("org__name", "responsible_person")
+    autocomplete_fields = ("org", "responsible_unit")
+    show_full_result_count = False
+
+    def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
 

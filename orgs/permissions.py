@@ -33,6 +33,10 @@ _PARTY_VIEW = frozenset(
     {
         "orgs.view_partyorganization",
         "orgs.view_workstation",
+        # Work coverage (§四): mass organizations, plans, follow-up visits.
+        "orgs.view_massorganization",
+        "orgs.view_coverageplan",
+        "orgs.view_followupvisit",
         "members.view_member",
         "members.view_post",
         "members.view_approval",
@@ -53,6 +57,12 @@ _PARTY_EDIT = frozenset(
         "orgs.change_partyorganization",
         # Added to PartyOrganization.Meta.permissions by the 党组织名册 import.
         "orgs.import_partyorganization",
+        "orgs.add_massorganization",
+        "orgs.change_massorganization",
+        "orgs.add_coverageplan",
+        "orgs.change_coverageplan",
+        "orgs.add_followupvisit",
+        "orgs.change_followupvisit",
         "members.add_member",
         "members.change_member",
         "members.import_member",
@@ -89,6 +99,12 @@ _WORKSTATION_EDIT = frozenset({"orgs.add_workstation", "orgs.change_workstation"
 _SECRETARY_EDIT = _PARTY_EDIT - {
     "orgs.add_partyorganization",
     "orgs.import_partyorganization",
+    # Plans for uncovered orgs and visits to new Party organizations are the managing
+    # bodies' work (§四), not the visited secretary's.
+    "orgs.add_coverageplan",
+    "orgs.change_coverageplan",
+    "orgs.add_followupvisit",
+    "orgs.change_followupvisit",
     "members.add_approval",
     "members.change_approval",
 }

@@ -1,5 +1,6 @@
-"""The models of orgs: reference data, users and the 一社一档 archive (archive.py), and
-Party organizations with their workstations (party.py)."""
+"""The models of orgs: reference data, users and the 一社一档 archive (archive.py), Party
+organizations with their workstations (party.py), and work coverage with its plans and
+follow-up visits (coverage.py)."""
 
 from orgs.models.archive import (
     OrgDocument,
@@ -14,6 +15,7 @@ from orgs.models.archive import (
     document_upload_to,
     stale_cutoff,
 )
+from orgs.models.coverage import CoveragePlan, FollowUpVisit, MassOrganization
 from orgs.models.party import (
     PartyOrganization,
     PartyOrgQuerySet,
@@ -22,6 +24,9 @@ from orgs.models.party import (
 )
 
 __all__ = [
+    "CoveragePlan",
+    "FollowUpVisit",
+    "MassOrganization",
     "OrgDocument",
     "OrgYearRecord",
     "PartyOrgQuerySet",
