@@ -14,7 +14,7 @@ from members import selectors
 from members.admin_actions import add_errors
 from members.privacy import MASKED_DATE, PRIVATE_FIELDS, masked
 from orgs.admin_tools import KeepCurrentChoicesForm, SelectedObjectFilter
-from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin
+from orgs.scoped_admin import HistoryAdmin, KeptRecordsMixin, ScopedAdminMixin
 
 
 class WorkplaceFilter(SelectedObjectFilter):
@@ -89,22 +89,6 @@ class MemberFilter(SelectedObjectFilter):
     field_name = "member"
 
 
-class OpenFilter(admin.SimpleListFilter):
-    """Open or closed records, by a date that closes them."""
-
-    title = _("是否结束")
-    parameter_name = "open"
-    closed_by = "ended_on"
-
-    def lookups(self, request, model_admin):
-        return (("yes", _("未结束")), ("no", _("已结束")))
-
-    def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(**{f"{self.closed_by}__isnull": self.value() == "yes"})
-        return queryset
-
-
 class LifecycleForm(KeepCurrentChoicesForm):
     """Checks every database constraint before the service runs, also those on fields the
     form does not show (one open record per member: their condition is on a state the
@@ -120,9 +104,10 @@ class LifecycleForm(KeepCurrentChoicesForm):
             add_errors(self, exc)
 
 
-class LifecycleAdmin(ScopedAdminMixin, HistoryAdmin):
-    """Common ground: records leave by their state, not by deletion; saves go through the
-    services, and a refusal the form could not foresee comes back as a message."""
+class LifecycleAdmin(KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
+    """Common ground: records leave by their state, not by deletion (KeptRecordsMixin);
+    saves go through the services, and a refusal the form could not foresee comes back
+    as a message."""
 
     form = LifecycleForm
     show_full_result_count = False
@@ -137,9 +122,6 @@ class LifecycleAdmin(ScopedAdminMixin, HistoryAdmin):
             for message in exc.messages:
                 messages.error(request, message)
             return HttpResponseRedirect(request.get_full_path())
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
 
 
 def date_field(label, help_text=""):

@@ -36,7 +36,7 @@ from orgs.admin_tools import (
     count_of,
 )
 from orgs.models import FollowUpVisit, PartyOrganization, SocialOrg, Workstation
-from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin, ScopedInlineMixin
+from orgs.scoped_admin import HistoryAdmin, KeptRecordsMixin, ScopedAdminMixin, ScopedInlineMixin
 
 FULL = Member.Category.FULL
 # A committee (支部委员会) beyond the secretary: a deputy or committee members in office.
@@ -315,7 +315,7 @@ class WorkstationAdmin(ScopedAdminMixin, HistoryAdmin):
 
 
 @admin.register(FollowUpVisit)
-class FollowUpVisitAdmin(ScopedAdminMixin, HistoryAdmin):
+class FollowUpVisitAdmin(KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
     """跟踪指导 of the scope's Party organizations (§四 "防止边建边散")."""
 
     list_display = ("party_org", "visited_on", "visitor")
@@ -324,6 +324,3 @@ class FollowUpVisitAdmin(ScopedAdminMixin, HistoryAdmin):
     search_fields = ("party_org__name", "visitor")
     autocomplete_fields = ("party_org",)
     show_full_result_count = False
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser

@@ -16,7 +16,6 @@ from members.admin_common import (
     DATE_INPUT,
     LifecycleAdmin,
     MemberFilter,
-    OpenFilter,
     WorklistFilter,
     date_field,
 )
@@ -30,7 +29,13 @@ from members.models import (
 )
 from members.models.register import member_scope_q
 from orgs.admin_tools import AnnotatedListMixin, SelectedObjectFilter
-from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin, ScopedInlineMixin, request_scope
+from orgs.scoped_admin import (
+    HistoryAdmin,
+    KeptRecordsMixin,
+    ScopedAdminMixin,
+    ScopedInlineMixin,
+    request_scope,
+)
 
 # --- floating members -------------------------------------------------------------------
 
@@ -45,7 +50,10 @@ class FloatingRecordAdmin(ObjectActionsMixin, LifecycleAdmin):
         "member", "direction", "place", "fixed_place", "since", "host", "contact_person",
         "ended_on",
     )  # fmt: skip
-    list_filter = (WorklistFilter, "direction", "fixed_place", OpenFilter, MemberFilter)
+    list_filter = (
+        WorklistFilter, "direction", "fixed_place", ("ended_on", admin.EmptyFieldListFilter),
+        MemberFilter,
+    )  # fmt: skip
     list_select_related = ("member", "host_party_org")
     search_fields = ("member__name", "place", "contact_person")
     autocomplete_fields = ("member", "host_party_org")
@@ -96,7 +104,7 @@ def _end_floating(record, ended_on, user):
 
 
 @admin.register(RelationshipCheck)
-class RelationshipCheckAdmin(AnnotatedListMixin, ScopedAdminMixin, HistoryAdmin):
+class RelationshipCheckAdmin(AnnotatedListMixin, KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
     list_display = ("name", "started_on", "due_on", "pending", "found", "not_found")
     search_fields = ("name",)
     show_full_result_count = False
@@ -151,9 +159,6 @@ class RelationshipCheckAdmin(AnnotatedListMixin, ScopedAdminMixin, HistoryAdmin)
         count = services.check_start(check=obj, user=request.user, scope=request_scope(request))
         self.message_user(request, _("已为管理范围内{n}名在册党员建立排查记录").format(n=count))
 
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
 
 class CampaignFilter(SelectedObjectFilter):
     title = _("排查")
@@ -162,7 +167,7 @@ class CampaignFilter(SelectedObjectFilter):
 
 
 @admin.register(CheckFinding)
-class CheckFindingAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class CheckFindingAdmin(KeptRecordsMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Findings are recorded in the list itself, many members per page."""
 
     list_display = ("member", "workplace", "party_org", "result", "checked_on", "notes")
@@ -192,9 +197,6 @@ class CheckFindingAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # findings come with their campaign
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
 
 
 # --- lost contact -----------------------------------------------------------------------

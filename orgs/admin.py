@@ -24,7 +24,13 @@ from orgs.models import (
     stale_cutoff,
 )
 from orgs.resources import SocialOrgResource
-from orgs.scoped_admin import HistoryAdmin, ScopedAdminMixin, ScopedInlineMixin, request_scope
+from orgs.scoped_admin import (
+    HistoryAdmin,
+    KeptRecordsMixin,
+    ScopedAdminMixin,
+    ScopedInlineMixin,
+    request_scope,
+)
 from orgs.scopes import ScopeKind
 from orgs.services import (
     document_files_discard,
@@ -392,7 +398,7 @@ class PlanStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(MassOrganization)
-class MassOrganizationAdmin(ScopedAdminMixin, HistoryAdmin):
+class MassOrganizationAdmin(KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
     """群团组织 of the scope's orgs (工作覆盖, §四); one ends by its 撤销日期."""
 
     list_display = ("org", "kind", "name", "founded_on", "dissolved_on")
@@ -402,12 +408,9 @@ class MassOrganizationAdmin(ScopedAdminMixin, HistoryAdmin):
     autocomplete_fields = ("org",)
     show_full_result_count = False
 
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
 
 @admin.register(CoveragePlan)
-class CoveragePlanAdmin(ScopedAdminMixin, HistoryAdmin):
+class CoveragePlanAdmin(KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
     """组建计划 of the scope's orgs, with their deadlines (issue 5 will list the orgs
     without one)."""
 
@@ -420,9 +423,6 @@ class CoveragePlanAdmin(ScopedAdminMixin, HistoryAdmin):
     search_fields = ("org__name", "responsible_person")
     autocomplete_fields = ("org", "responsible_unit")
     show_full_result_count = False
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
 
 
 @admin.register(OrgYearRecord)

@@ -51,6 +51,14 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class KeptRecordsMixin:
+    """Records that end by a date or a state (撤销, 结束, 离任 …), not by deletion: only
+    administrators delete one, to remove a mistake."""
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
 class ScopedAdminMixin:
     # Foreign keys whose choices are not limited to the user's scope: {field name: a
     # callable returning the queryset offered}, for the form and its autocomplete (a
