@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from members import selectors
-from members.admin_actions import add_errors
 from members.privacy import MASKED_DATE, PRIVATE_FIELDS, masked
+from orgs.admin_actions import add_errors
 from orgs.admin_tools import KeepCurrentChoicesForm, SelectedObjectFilter
 from orgs.scoped_admin import HistoryAdmin, KeptRecordsMixin, ScopedAdminMixin
 

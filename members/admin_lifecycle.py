@@ -3,7 +3,7 @@ floating members, relationship checks, lost contact and dispositions in
 members.admin_tracking.
 
 Every save goes through members.services; state changes that are not plain edits
-(接收, 退回, 结案) are actions on the record's page (members.admin_actions). Each list
+(接收, 退回, 结案) are actions on the record's page (orgs.admin_actions). Each list
 filters by its worklists (?worklist=key, members.selectors), which the worklist page
 counts.
 """
@@ -17,7 +17,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from members import services
-from members.admin_actions import ObjectAction, ObjectActionsMixin, add_errors
 from members.admin_common import (
     LifecycleAdmin,
     LifecycleForm,
@@ -35,6 +34,7 @@ from members.models import (
 from members.privacy import REVEAL_PERMISSION
 from members.selectors import BY_KEY, keeps_member
 from orgs.admin import ScopedDistrictFilter
+from orgs.admin_actions import ObjectAction, ObjectActionsMixin, add_errors
 from orgs.models import PartyOrganization, SocialOrg
 from orgs.scoped_admin import request_scope
 

@@ -11,7 +11,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from members import services
-from members.admin_actions import ObjectAction, ObjectActionsMixin
 from members.admin_common import (
     DATE_INPUT,
     LifecycleAdmin,
@@ -28,6 +27,7 @@ from members.models import (
     RelationshipCheck,
 )
 from members.models.register import member_scope_q
+from orgs.admin_actions import ObjectAction, ObjectActionsMixin
 from orgs.admin_tools import AnnotatedListMixin, SelectedObjectFilter
 from orgs.scoped_admin import (
     HistoryAdmin,

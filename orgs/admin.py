@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
+from orgs import channels
+from orgs.admin_actions import ObjectAction, ObjectActionsMixin
 from orgs.admin_import import ImportAdminMixin
 from orgs.exports import SafeXLSX
 from orgs.models import (
@@ -85,6 +87,11 @@ class UnitAdmin(ImportAdminMixin, ReferenceDataAdmin, HistoryAdmin):
     list_select_related = ("region",)
     search_fields = ("name",)
     autocomplete_fields = ("region",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A new street committee or sector committee may now manage orgs (§八).
+        channels.refresh(user=request.user, reason=_("单位变更后重新计算管理体制"))
 
 
 MSG_UNIT_OR_PARTY_ORG = _("书记账号只填所在党组织，其他账号只填所属单位，二者不能同时填写")
@@ -246,26 +253,88 @@ class DocumentInline(ScopedInlineMixin, admin.TabularInline):
         return f"{obj.size / 1024:.0f}" if obj.pk else "-"
 
 
+class ChannelOverrideForm(forms.Form):
+    channel = forms.ChoiceField(label=_("管理体制"), choices=SocialOrg.Channel.choices)
+    unit = forms.ModelChoiceField(
+        label=_("管理单位"),
+        # Units are reference data every office shares; only managing bodies qualify.
+        queryset=Unit.objects.filter(
+            kind__in={kind for kinds in channels.UNIT_KINDS.values() for kind in kinds}
+        ).order_by("kind", "name"),
+    )
+    reason = forms.CharField(
+        label=_("调整理由"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("例如：经市委两新工委研究，改由行业党委管理"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, message in channels.override_problems(
+            cleaned.get("channel"), cleaned.get("unit"), cleaned.get("reason")
+        ).items():
+            if name not in self.errors:
+                self.add_error(name, message)
+        return cleaned
+
+
+def _override_channel(model_admin, request, org, data):
+    channels.override(
+        org, channel=data["channel"], unit=data["unit"], reason=data["reason"], user=request.user
+    )
+
+
+def _clear_channel_override(model_admin, request, org, data):
+    channels.clear_override(org, user=request.user)
+
+
+CHANNEL_ACTIONS = (
+    ObjectAction(
+        "override_channel",
+        _("调整管理体制"),
+        ChannelOverrideForm,
+        _override_channel,
+        permission="orgs.override_channel",
+        done_message=_("管理体制已调整"),
+    ),
+    ObjectAction(
+        "clear_channel_override",
+        _("恢复按规则确定管理体制"),
+        forms.Form,
+        _clear_channel_override,
+        available=lambda org: org.channel_overridden,
+        permission="orgs.override_channel",
+        done_message=_("管理体制已恢复按规则确定"),
+    ),
+)
+
+
 @admin.register(SocialOrg)
-class SocialOrgAdmin(ImportAdminMixin, ExportMixin, ScopedAdminMixin, HistoryAdmin):
+class SocialOrgAdmin(
+    ObjectActionsMixin, ImportAdminMixin, ExportMixin, ScopedAdminMixin, HistoryAdmin
+):
     import_template = "orgs"
     # 导出 writes the filtered, scoped list in the 社会组织名册 columns, so a file
     # exported here can be corrected and imported again.
     resource_classes = [SocialOrgResource]
     export_formats = [SafeXLSX]
     list_display = (
-        "name", "uscc", "kind", "sector", "district", "registration_authority", "status",
-        "is_key", "archive_updated_at", "stale",
+        "name", "uscc", "kind", "sector", "district", "registration_authority", "channel",
+        "status", "is_key", "archive_updated_at", "stale",
     )  # fmt: skip
     list_filter = (
-        ("district", ScopedDistrictFilter), "kind", "sector", "status", "is_key", StaleFilter,
+        ("district", ScopedDistrictFilter), "kind", "sector", "channel", "status", "is_key",
+        StaleFilter,
     )  # fmt: skip
     list_select_related = ("district", "registration_authority")
+    object_actions = CHANNEL_ACTIONS
+    object_select_related = ("channel_unit", "key_unit")
     search_fields = ("name", "uscc")
     show_full_result_count = False
     list_per_page = 50
     autocomplete_fields = ("supervising_unit", "street", "zone")
-    readonly_fields = ("created_at", "archive_updated_at")
+    readonly_fields = ("created_at", "archive_updated_at", "managing_channel", "key_unit")
     inlines = (YearRecordInline, DocumentInline)
     history_list_display = ("status",)
     fieldsets = (
@@ -301,8 +370,25 @@ class SocialOrgAdmin(ImportAdminMixin, ExportMixin, ScopedAdminMixin, HistoryAdm
             _("党建基础（三同步）"),
             {"fields": ("charter_party_clause", "commitment_signed_on", "survey_filed_on")},
         ),
+        (_("管理体制（§八）"), {"fields": ("managing_channel", "key_unit")}),
         (_("档案"), {"fields": ("created_at", "archive_updated_at")}),
     )
+
+    @admin.display(description=_("管理体制"))
+    def managing_channel(self, obj):
+        if obj is None or obj.pk is None:
+            return _("保存后按规则确定")
+        unit = obj.channel_unit.name if obj.channel_unit_id else _("（未找到对应单位）")
+        text = _("{channel}：{unit}（规则{rule}）").format(
+            channel=obj.get_channel_display(), unit=unit, rule=obj.channel_rule
+        )
+        if obj.channel_overridden:
+            return format_html(
+                "{}<br>{}",
+                text,
+                _("已人工调整，理由：{reason}").format(reason=obj.channel_override_reason),
+            )
+        return text
 
     @admin.display(description=_("超期未更新"), boolean=True)
     def stale(self, obj):

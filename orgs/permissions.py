@@ -111,6 +111,9 @@ _SECRETARY_EDIT = _PARTY_EDIT - {
 # The full 身份证号, each time on record (members.IdNumberReveal).
 _REVEAL = frozenset({"members.reveal_id_number"})
 
+# The coverage dashboard (ledger) is the 两新工委's and the 组织部's (domain.md §1).
+_DASHBOARD = frozenset({"orgs.view_coverage_dashboard"})
+
 _VIEWER = _READER | _PARTY_VIEW
 _CHANNEL = _VIEWER | _PARTY_EDIT
 
@@ -123,9 +126,12 @@ ROLE_PERMISSIONS = {
     # Party registers.
     Unit.Kind.REGISTRATION: frozenset(_VIEWER | _ARCHIVE_EDIT),
     # 两新工委 keeps the registers and, working on members, may see a full ID number.
-    Unit.Kind.TWO_NEW: frozenset(_CHANNEL | _REVEAL | _WORKSTATION_EDIT),
+    # It also settles an org's managing channel where the rules of §八 do not fit.
+    Unit.Kind.TWO_NEW: frozenset(
+        _CHANNEL | _REVEAL | _WORKSTATION_EDIT | _DASHBOARD | {"orgs.override_channel"}
+    ),
     # 组织部 leads (§八 牵头抓总): reads everything in its jurisdiction.
-    Unit.Kind.ORGANIZATION_DEPT: frozenset(_VIEWER | _REVEAL),
+    Unit.Kind.ORGANIZATION_DEPT: frozenset(_VIEWER | _REVEAL | _DASHBOARD),
     # The managing channels (§八) keep the Party organizations and members of their orgs.
     Unit.Kind.SUPERVISOR: _CHANNEL,
     Unit.Kind.INDUSTRY_COMMITTEE: _CHANNEL,

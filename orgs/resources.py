@@ -18,7 +18,7 @@ from import_export import resources
 from import_export.fields import Field
 from import_export.widgets import Widget
 
-from orgs import rules
+from orgs import channels, rules
 from orgs.importing.registry import ImportTemplate, register
 from orgs.importing.widgets import (
     ChoiceWidget,
@@ -207,6 +207,10 @@ class UnitTemplate(ImportTemplate):
         elif level == Unit.Level.CITY:
             instance.region = home_city()
 
+    def after_write(self, written, history):
+        # A new street committee or sector committee may now manage orgs (§八).
+        channels.refresh(user=history["user"], reason=history["reason"])
+
 
 def home_city():
     """The city this deployment serves (settings.CITY_CODE), loaded by load_regions."""
@@ -230,7 +234,8 @@ class SocialOrgTemplate(ImportTemplate):
     key_attribute = "uscc"
     scope_column = "登记管理机关"
     validation_exclude = ("created_at", "archive_updated_at")
-    touched_fields = ("archive_updated_at",)
+    # The managing channel (§八) follows the columns it is computed from.
+    touched_fields = ("archive_updated_at", *channels.OUTPUTS)
     example_row = {
         "名称": "南京市玄武区示例志愿者协会",
         "统一社会信用代码": "51320102MJ5678901E",
@@ -323,6 +328,7 @@ class SocialOrgTemplate(ImportTemplate):
     def before_write(self, instances, now):
         for org in instances:
             org.archive_updated_at = now
+        channels.assign(instances)
 
     def release_unique_values(self, updated, changed_fields):
         # Two orgs may swap names in one file, but the active-name index is checked row by

@@ -8,7 +8,7 @@ view asks the *target* admin's get_queryset, which is scoped here too).
 
 from django.apps import apps
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -92,10 +92,21 @@ class ScopedAdminMixin:
         widened = choices()
         return widened if widened.model is self.model else None
 
+    # Relations the change page shows, fetched with the record (the list has its own
+    # list_select_related, which Django ignores once get_queryset selects any).
+    object_select_related = ()
+
     def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            raise Http404
+        queryset = self.get_queryset(request)
+        if self.object_select_related:
+            queryset = queryset.select_related(*self.object_select_related)
+        field = (
+            self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)
+        )
+        try:
+            obj = queryset.get(**{field.name: field.to_python(object_id)})
+        except (self.model.DoesNotExist, ValidationError, ValueError):
+            raise Http404 from None
         return obj
 
     def _ensure_in_scope(self, request, object_id):

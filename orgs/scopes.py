@@ -7,7 +7,6 @@ import and export calls `Scope.for_user(user)` and `Model.objects.for_scope(scop
 from dataclasses import dataclass
 from enum import Enum
 
-from django.conf import settings
 from django.db.models import Q
 
 from orgs.models import PartyOrganization, Region, SocialOrg, Unit
@@ -21,7 +20,7 @@ class ScopeKind(Enum):
     SUPERVISOR = "supervisor"  # orgs it supervises, or licensed (司法局 and law firms)
     INDUSTRY = "industry"  # orgs of its sector in its region
     STREET = "street"  # community orgs in its street
-    FALLBACK = "fallback"  # orgs with no other managing channel, in its region
+    FALLBACK = "fallback"  # orgs whose managing channel is the fallback, in its region
     PARTY_ORG = "party_org"  # an org's Party secretary: the orgs their Party organization covers
 
 
@@ -90,13 +89,6 @@ class Scope:
             return Q(registration_authority_id=self.unit_id)
         if kind is ScopeKind.JURISDICTION:
             return self._region_q()
-        if kind is ScopeKind.SUPERVISOR:
-            # §八: the sector's authority manages the professional firms it licensed.
-            return Q(supervising_unit_id=self.unit_id) | Q(registration_authority_id=self.unit_id)
-        if kind is ScopeKind.INDUSTRY:
-            return Q(sector=self.sector) & self._region_q()
-        if kind is ScopeKind.STREET:
-            return Q(is_community=True, street_id=self.region_id)
         if kind is ScopeKind.PARTY_ORG:
             # A subquery, not a join through the many-to-many table: joined into a larger
             # OR (a member's own Party organization, say) the join repeats rows.
@@ -104,19 +96,23 @@ class Scope:
                 partyorganization_id=self.party_org_id
             ).values("socialorg_id")
             return Q(pk__in=covered)
-        if kind is ScopeKind.FALLBACK:
-            # §八 托底管理: not a strict-access professional org, no supervising unit, and
-            # not a community org that a street can manage (one whose street is unknown is
-            # unsuitable for territory). Issue "Coverage" replaces this with the stored
-            # managing channel.
-            strict = settings.CHANNEL_STRICT_SECTORS
+        # The managing channels (§八) see the orgs they manage by the stored channel
+        # (orgs.channels), besides those their kind gives them.
+        managed = Q(channel_unit_id=self.unit_id)
+        if kind is ScopeKind.SUPERVISOR:
+            # §八: the sector's authority manages the professional firms it licensed.
             return (
-                Q(supervising_unit__isnull=True)
-                & (Q(is_community=False) | Q(street__isnull=True))
-                & ~Q(sector__in=strict)
-                & ~Q(kind__in=settings.CHANNEL_STRICT_KINDS)
-                & self._region_q()
+                Q(supervising_unit_id=self.unit_id)
+                | Q(registration_authority_id=self.unit_id)
+                | managed
             )
+        if kind is ScopeKind.INDUSTRY:
+            return (Q(sector=self.sector) & self._region_q()) | managed
+        if kind is ScopeKind.STREET:
+            return Q(is_community=True, street_id=self.region_id) | managed
+        if kind is ScopeKind.FALLBACK:
+            # §八 托底管理: the orgs whose channel is the fallback, in its region.
+            return (Q(channel=SocialOrg.Channel.FALLBACK) & self._region_q()) | managed
         raise AssertionError(f"unhandled scope kind {kind}")
 
     def org_q(self, prefix=""):

@@ -275,6 +275,14 @@ class SocialOrg(models.Model):
         CITY = "city", _("市级")
         DISTRICT = "district", _("区县级")
 
+    class Channel(models.TextChoices):
+        """管理体制 (§八): who manages the org's Party building; orgs.channels sets it."""
+
+        SECTOR = "sector", _("行业主管部门或行业党委")
+        SUPERVISOR = "supervisor", _("业务主管单位党组织")
+        STREET = "street", _("街道（乡镇）党（工）委")
+        FALLBACK = "fallback", _("民政部门社会组织党委托底")
+
     name = models.CharField(_("名称"), max_length=200)
     uscc = models.CharField(
         _("统一社会信用代码"),
@@ -346,6 +354,39 @@ class SocialOrg(models.Model):
         default=timezone.now,
         help_text=_("档案或其年度记录、附件最近一次变更的时间"),
     )
+    # 管理体制 (§八): computed from the fields above by orgs.channels on every save and
+    # import (first matching rule wins), unless an officer overrode it with a reason.
+    channel = models.CharField(
+        _("管理体制"), max_length=12, choices=Channel, default=Channel.FALLBACK, editable=False
+    )
+    channel_rule = models.PositiveSmallIntegerField(
+        _("适用规则"),
+        default=4,
+        editable=False,
+        help_text=_("按§八管理体制规则1–4计算的结果；人工调整后仍记录规则给出的结果"),
+    )
+    channel_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("管理单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="channel_orgs",
+    )
+    channel_override_reason = models.CharField(
+        _("人工调整理由"), max_length=300, blank=True, editable=False
+    )
+    key_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("双重管理的两新工委"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="key_orgs",
+        help_text=_("重点社会组织同时联系所在层级的两新工委（§八 双重管理）"),
+    )
 
     history = HistoricalRecords(excluded_fields=["archive_updated_at"])
     objects = SocialOrgQuerySet.as_manager()
@@ -355,7 +396,11 @@ class SocialOrg(models.Model):
         verbose_name = _("社会组织")
         verbose_name_plural = _("社会组织（一社一档）")
         ordering = ["name"]
-        permissions = [("import_socialorg", _("可导入社会组织名册"))]
+        permissions = [
+            ("import_socialorg", _("可导入社会组织名册")),
+            ("override_channel", _("可人工调整管理体制")),
+            ("view_coverage_dashboard", _("可查看覆盖情况看板")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["uscc"],
@@ -392,10 +437,27 @@ class SocialOrg(models.Model):
             models.Index(fields=["archive_updated_at"], name="org_archive_updated_idx"),
             # Admin list filters by kind and sector within a district.
             models.Index(fields=["district", "kind", "sector"], name="org_district_kind_idx"),
+            # The fallback committee's scope and the channel filter.
+            models.Index(fields=["channel", "district"], name="org_channel_idx"),
         ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # The managing channel follows the fields it is computed from (orgs.channels).
+        from orgs import channels
+
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(update_fields) & {*channels.INPUTS, "channel"}:
+            channels.assign([self])
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, *channels.OUTPUTS}
+        super().save(*args, **kwargs)
+
+    @property
+    def channel_overridden(self):
+        return bool(self.channel_override_reason)
 
     @property
     def is_stale(self):

@@ -81,7 +81,13 @@ class CoveragePlanQuerySet(ScopedQuerySet):
         return self.filter(completed_on__isnull=True)
 
     def overdue(self, today=None):
-        return self.open().filter(deadline__lt=today or timezone.localdate())
+        return self.filter(overdue_plan_q(today or timezone.localdate()))
+
+
+def overdue_plan_q(today):
+    """Open plans past their deadline, of orgs still registered (a deregistered org's
+    plan is moot)."""
+    return Q(completed_on__isnull=True, deadline__lt=today, org__status=SocialOrg.Status.ACTIVE)
 
 
 class CoveragePlan(models.Model):
