@@ -25,6 +25,14 @@ from members.admin_common import (
     WorklistFilter,
     WorkplaceFilter,
 )
+from members.admin_coverage import (
+    CoverageFilter,
+    KeySectorFilter,
+    RecommendedFormFilter,
+    annotate_coverage,
+    coverage_label,
+    form_label,
+)
 from members.exports import MemberExportResource
 from members.models import Approval, Development, IdNumberReveal, Member, Post
 from members.privacy import (
@@ -378,12 +386,23 @@ class SocialOrgWithMembersAdmin(AnnotatedListMixin, SocialOrgAdmin):
         "members",
         "full_members",
         "developing",
+        "coverage",
+        "recommended_form",
         *SocialOrgAdmin.list_display[-2:],
+    )
+    # The dashboard's drill-downs (ledger) arrive through these filters.
+    list_filter = (
+        WorklistFilter,
+        CoverageFilter,
+        RecommendedFormFilter,
+        KeySectorFilter,
+        *SocialOrgAdmin.list_filter,
     )
 
     def annotate_list(self, request, queryset):
         on_register = Member.objects.on_register()
         developing = Development.objects.open()
+        queryset = annotate_coverage(queryset, timezone.localdate())
         return queryset.annotate(
             members_count=count_of(on_register, "workplace"),
             full_members_count=count_of(
@@ -404,6 +423,14 @@ class SocialOrgWithMembersAdmin(AnnotatedListMixin, SocialOrgAdmin):
     @admin.display(description=_("正式党员"), ordering="full_members_count")
     def full_members(self, obj):
         return obj.full_members_count
+
+    @admin.display(description=_("覆盖情况"))
+    def coverage(self, obj):
+        return coverage_label(obj)
+
+    @admin.display(description=_("建议覆盖方式"))
+    def recommended_form(self, obj):
+        return form_label(obj, obj.full_members_count)
 
     @admin.display(description=_("申请人/积极分子/发展对象"))
     def developing(self, obj):

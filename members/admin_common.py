@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from members import selectors
+from members import coverage, selectors
 from members.privacy import MASKED_DATE, PRIVATE_FIELDS, masked
 from orgs.admin_actions import add_errors
 from orgs.admin_tools import KeepCurrentChoicesForm, SelectedObjectFilter
@@ -29,18 +29,23 @@ class PartyOrgFilter(SelectedObjectFilter):
     field_name = "party_org"
 
 
+# The lifecycle's worklists (members.selectors) and coverage's (members.coverage).
+ALL_WORKLISTS = coverage.WORKLISTS + selectors.WORKLISTS
+WORKLISTS_BY_KEY = {w.key: w for w in ALL_WORKLISTS}
+
+
 class WorklistFilter(admin.SimpleListFilter):
-    """The worklists of the listed model (members.selectors), as of today: the worklist
-    page links here with ?worklist=key, and counts the same filter."""
+    """The worklists of the listed model, as of today: the worklist page and the
+    dashboard link here with ?worklist=key, and count the same filter."""
 
     title = _("工作提醒")
     parameter_name = "worklist"
 
     def lookups(self, request, model_admin):
-        return [(w.key, w.title) for w in selectors.worklists_for(model_admin.model)]
+        return [(w.key, w.title) for w in ALL_WORKLISTS if w.model is model_admin.model]
 
     def queryset(self, request, queryset):
-        worklist = selectors.BY_KEY.get(self.value() or "")
+        worklist = WORKLISTS_BY_KEY.get(self.value() or "")
         if worklist is None or worklist.model is not queryset.model:
             return queryset
         return queryset.filter(worklist.q(timezone.localdate()))

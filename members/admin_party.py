@@ -16,7 +16,6 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     Value,
     When,
 )
@@ -26,8 +25,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from members import coverage
+from members.admin_common import WorklistFilter
 from members.models import Member, Post
 from orgs import rules
+from orgs.admin import ScopedDistrictFilter
 from orgs.admin_import import ImportAdminMixin
 from orgs.admin_tools import (
     AnnotatedListMixin,
@@ -85,14 +87,6 @@ def current_posts():
     return Post.objects.current()
 
 
-def term_due_q(today):
-    """换届 due in the database: the term started at least its length (by kind) ago."""
-    q = Q()
-    for kind, years in settings.PARTY_TERM_YEARS.items():
-        q |= Q(kind=kind, term_begins__lte=rules.latest_due_start(today, years))
-    return q & Q(dissolved_on__isnull=True)
-
-
 class DissolvedFilter(admin.SimpleListFilter):
     title = _("存续状态")
     parameter_name = "dissolved"
@@ -101,10 +95,11 @@ class DissolvedFilter(admin.SimpleListFilter):
         return (("no", _("存续")), ("yes", _("已撤销")))
 
     def queryset(self, request, queryset):
+        existing = coverage.existing_q(timezone.localdate())
         if self.value() == "no":
-            return queryset.filter(dissolved_on__isnull=True)
+            return queryset.filter(existing)
         if self.value() == "yes":
-            return queryset.filter(dissolved_on__isnull=False)
+            return queryset.exclude(existing)
         return queryset
 
 
@@ -132,7 +127,7 @@ class TermDueFilter(admin.SimpleListFilter):
         return (("yes", _("应换届")), ("no", _("届期内")))
 
     def queryset(self, request, queryset):
-        due = term_due_q(timezone.localdate())
+        due = coverage.term_due_q(timezone.localdate())
         if self.value() == "yes":
             return queryset.filter(due)
         if self.value() == "no":
@@ -198,7 +193,8 @@ class PartyOrganizationAdmin(
     )  # fmt: skip
     list_display_links = ("tree_name",)
     list_filter = (
-        "kind", "formation", "is_secondary", DissolvedFilter, NeedsCommitteeFilter, TermDueFilter,
+        WorklistFilter, "kind", "formation", "is_secondary", DissolvedFilter,
+        ("covered_orgs__district", ScopedDistrictFilter), NeedsCommitteeFilter, TermDueFilter,
     )  # fmt: skip
     list_select_related = ("parent",)
     search_fields = ("name",)

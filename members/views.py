@@ -17,23 +17,26 @@ from orgs.scoped_admin import request_scope
 LETTER_REVEAL_REASON = "打印组织关系介绍信"
 
 
-def worklist_rows(request, today):
-    """The worklists the user may open, with their counts, in the order of WORKLISTS."""
-    counts = selectors.worklist_counts(request_scope(request), today)
-    rows = []
-    for worklist in selectors.WORKLISTS:
-        opts = worklist.model._meta
-        if not request.user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
-            continue
-        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-        rows.append(
-            {
-                "worklist": worklist,
-                "count": counts[worklist.key],
-                "url": f"{url}?worklist={worklist.key}",
-            }
-        )
-    return rows
+def worklist_rows(request, today, worklists=selectors.WORKLISTS, counts=None):
+    """The `worklists` the user may open, with their counts (counted here unless given),
+    in the given order, each linking to the admin list that shows its rows."""
+    visible = [w for w in worklists if request.user.has_perm(_view_permission(w.model))]
+    if counts is None:
+        counts = selectors.worklist_counts(request_scope(request), today, visible)
+    return [
+        {"worklist": worklist, "count": counts[worklist.key], "url": worklist_url(worklist)}
+        for worklist in visible
+    ]
+
+
+def _view_permission(model):
+    return f"{model._meta.app_label}.view_{model._meta.model_name}"
+
+
+def worklist_url(worklist):
+    opts = worklist.model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    return f"{url}?{worklist.query_string}"
 
 
 def worklists(request, admin_site):
