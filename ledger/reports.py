@@ -86,7 +86,10 @@ def worklist_items(scope, today):
     at_risk = (
         coverage.BY_KEY["new_party_orgs_at_risk"]
         .queryset(scope, today)
-        .annotate(secretary=coverage.current_secretary(), full=coverage.full_members_held(cap=0))
+        .annotate(
+            secretary=coverage.current_secretary(today),
+            full=coverage.full_members_held(cap=0),
+        )
         .order_by("founded_on", "name")
     )
     term_due = coverage.BY_KEY["term_due"].queryset(scope, today).order_by("name")

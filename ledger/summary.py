@@ -25,6 +25,8 @@ FORMS = (rules.STANDALONE, rules.JOINT, rules.INSTRUCTOR)
 # The dashboard's worklists, in the order of templates.md: coverage, then the lifecycle's.
 WORKLISTS = coverage.WORKLISTS + selectors.WORKLISTS
 PARTY_ORGS = "party_orgs"
+# Worklists of orgs, counted off the org cube (members.coverage.cube_worklists).
+ORG_WORKLISTS = tuple(w.key for w in coverage.WORKLISTS if w.model is SocialOrg)
 
 
 def rate(part, whole):
@@ -109,14 +111,6 @@ class Summary:
         )
 
 
-def status_of(row):
-    if row["covered"]:
-        return rules.ORGANIZATIONAL
-    if row["instructed"] or row["mass_org"]:
-        return rules.WORK
-    return rules.UNCOVERED
-
-
 def districts_of(scope):
     return list(scope.regions().filter(level=Region.Level.DISTRICT).order_by("code"))
 
@@ -126,9 +120,13 @@ def build(scope, today):
     districts = {region.pk: region for region in districts_of(scope)}
     totals = Figures(party_orgs=0, members=0, full_members=0)
     by = {name: {} for name in ("district_id", "kind", "sector", "channel", "key_status")}
+    # The org worklists are counted off the cube; the others in one statement below.
+    counts = dict.fromkeys(ORG_WORKLISTS, 0)
     for row in coverage.org_cube(scope, today):
-        status = status_of(row)
+        status = coverage.cube_status(row)
         totals.add(status, row["n"], row["full"])
+        for key in coverage.cube_worklists(row):
+            counts[key] += row["n"]
         for name, groups in by.items():
             figures = groups.setdefault(row[name], Figures())
             figures.add(status, row["n"], row["full"])
@@ -154,10 +152,11 @@ def build(scope, today):
     for district_id, count in party_orgs_by_district(scope, today):
         district_figures.setdefault(district_id, Figures()).party_orgs = count
 
-    counted = {w.key: w.queryset(scope, today) for w in WORKLISTS}
+    counted = {w.key: w.queryset(scope, today) for w in WORKLISTS if w.key not in counts}
     counted[PARTY_ORGS] = party_orgs_in(scope, today)
-    counts = count_each(counted)
+    counts.update(count_each(counted))
     totals.party_orgs = counts.pop(PARTY_ORGS)
+    counts = {w.key: counts[w.key] for w in WORKLISTS}
 
     # Districts outside the scope's own list appear only where its orgs are (a
     # supervising unit's orgs anywhere in the city): they need their names.

@@ -19,12 +19,15 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    IntegerField,
+    Max,
     OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Least
+from django.db.models.functions import Coalesce, Least
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.utils.translation import gettext_lazy as _
 
@@ -199,8 +202,10 @@ def _stale_archives(today):
     return ACTIVE & Q(archive_updated_at__lt=stale_cutoff())
 
 
-def current_secretary():
-    return Exists(Post.objects.current().filter(party_org=OuterRef("pk"), kind=Post.Kind.SECRETARY))
+def current_secretary(today):
+    """EXISTS: a secretary in post (Post.current) on `today`."""
+    secretaries = Post.objects.current(today).filter(kind=Post.Kind.SECRETARY)
+    return Exists(secretaries.filter(party_org=OuterRef("pk")))
 
 
 def full_members_held(cap=None):
@@ -218,7 +223,7 @@ def _new_party_orgs_at_risk(today):
         existing_q(today)
         & Q(founded_on__gt=watched_since)
         & (
-            ~Q(current_secretary())
+            ~Q(current_secretary(today))
             | Q(LessThan(full_members_held(), settings.STANDALONE_MIN_FULL_MEMBERS))
         )
     )
@@ -233,7 +238,7 @@ def term_due_q(today):
             Q(term_started_on__lte=last_start)
             | Q(term_started_on__isnull=True, founded_on__lte=last_start)
         )
-    return q & Q(dissolved_on__isnull=True)
+    return q & existing_q(today)
 
 
 WORKLISTS = (
@@ -296,25 +301,55 @@ WORKLISTS = (
 BY_KEY = {worklist.key: worklist for worklist in WORKLISTS}
 
 
+# What covers an org at best: a Party organization of its own, one it shares, or none.
+OWN, SHARED, NONE = 2, 1, 0
+
+
+def coverage_level(today):
+    """OWN, SHARED or NONE in one probe of the link table (covering() asks twice)."""
+    levels = (
+        PartyOrganization.covered_orgs.through.objects.filter(
+            _prefixed_existing("partyorganization__", today), socialorg_id=OuterRef("pk")
+        )
+        .order_by()
+        .values("socialorg_id")
+        .annotate(
+            level=Max(
+                Case(
+                    When(
+                        partyorganization__formation=PartyOrganization.Formation.STANDALONE,
+                        then=Value(OWN),
+                    ),
+                    default=Value(SHARED),
+                )
+            )
+        )
+        .values("level")
+    )
+    return Coalesce(Subquery(levels, output_field=IntegerField()), Value(NONE))
+
+
 def org_cube(scope, today):
     """The active orgs of `scope` counted by district, kind, sector, channel, key-sector
-    status and what covers them: one GROUP BY query whose rows are summed into totals
-    and breakdowns (a few hundred grouped rows, not one per org).
+    status and what covers them: one GROUP BY query whose rows are summed into totals,
+    breakdowns and the org worklists' counts (a few thousand grouped rows, not one per
+    org).
 
-    Each row: district_id, kind, sector, channel, key_status, covered, instructed,
-    mass_org, full (full members working there, capped at STANDALONE_MIN_FULL_MEMBERS),
-    stale, n."""
+    Each row: district_id, kind, sector, channel, key_status, level (OWN / SHARED /
+    NONE), instructed, mass_org, open_plan, full (full members working there, capped at
+    STANDALONE_MIN_FULL_MEMBERS), stale, n. cube_worklists() reads the worklists off it;
+    tests hold both to the filters of WORKLISTS."""
     return (
         SocialOrg.objects.for_scope(scope)
         .filter(ACTIVE)
         .annotate(
             key_status=key_status(),
-            covered=covering(today),
-            standalone=covering(today, [PartyOrganization.Formation.STANDALONE]),
+            level=coverage_level(today),
             instructed=instructed(today),
             mass_org=has_mass_org(today),
             open_plan=has_open_plan(),
             full=full_members_working(),
+            stale=Q(archive_updated_at__lt=stale_cutoff()),
         )
         .order_by()
         .values(
@@ -323,12 +358,36 @@ def org_cube(scope, today):
             "sector",
             "channel",
             "key_status",
-            "covered",
-            "standalone",
+            "level",
             "instructed",
             "mass_org",
             "open_plan",
             "full",
+            "stale",
         )  # fmt: skip
         .annotate(n=Count("pk"))
     )
+
+
+def cube_status(row):
+    """The coverage status (rules.coverage_status) of the orgs of a cube row."""
+    if row["level"] != NONE:
+        return rules.ORGANIZATIONAL
+    if row["instructed"] or row["mass_org"]:
+        return rules.WORK
+    return rules.UNCOVERED
+
+
+def cube_worklists(row):
+    """The keys of the org worklists (WORKLISTS on SocialOrg) the row's orgs are on."""
+    status = cube_status(row)
+    keys = []
+    if status == rules.UNCOVERED and not row["open_plan"]:
+        keys.append("uncovered_without_plan")
+    if row["level"] == SHARED and row["full"] >= settings.STANDALONE_MIN_FULL_MEMBERS:
+        keys.append("ready_to_stand_alone")
+    if row["key_status"] == KEY_REQUIRED and status != rules.ORGANIZATIONAL:
+        keys.append("key_sector_violations")
+    if row["stale"]:
+        keys.append("stale_archives")
+    return keys

