@@ -2,20 +2,20 @@
 dashboard, of `export_report summary` and of the later compliance summary, from here only,
 so that no two of them can disagree.
 
-Five queries whatever the data size: the org cube (members.coverage.org_cube), members
-and Party organizations by district, every worklist and the Party-organization total in
-one statement (orgs.db.count_each), and the scope's districts. Totals and breakdowns are
-sums over the cube's grouped rows (a few hundred), never over orgs.
+Four queries whatever the data size: the org cube (members.coverage.org_cube, with the
+members working in the orgs), Party organizations by district, every other worklist and
+the Party-organization total in one statement (orgs.db.count_each), and the scope's
+districts. Totals, breakdowns and the org worklists are sums over the cube's grouped rows
+(a few thousand), never over orgs. Like every figure, members count in 正常 orgs only.
 """
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from members import coverage, selectors
-from members.models import Member
 from orgs import rules
 from orgs.db import count_each
 from orgs.models import PartyOrganization, Region, Sector, SocialOrg
@@ -122,7 +122,8 @@ def build(scope, today):
     by = {name: {} for name in ("district_id", "kind", "sector", "channel", "key_status")}
     # The org worklists are counted off the cube; the others in one statement below.
     counts = dict.fromkeys(ORG_WORKLISTS, 0)
-    for row in coverage.org_cube(scope, today):
+    cube = coverage.org_cube(scope, today)
+    for row in cube:
         status = coverage.cube_status(row)
         totals.add(status, row["n"], row["full"])
         for key in coverage.cube_worklists(row):
@@ -136,21 +137,18 @@ def build(scope, today):
         district_figures.setdefault(district_id, Figures())
     for figures in district_figures.values():
         figures.party_orgs = figures.members = figures.full_members = 0
-    members = (
-        Member.objects.for_scope(scope)
-        .on_register()
-        .order_by()
-        .values("workplace__district_id")
-        .annotate(n=Count("pk"), full=Count("pk", filter=Q(category=Member.Category.FULL)))
-    )
-    for row in members:
-        figures = district_figures.setdefault(row["workplace__district_id"], Figures())
-        figures.members = row["n"]
-        figures.full_members = row["full"]
-        totals.members += row["n"]
-        totals.full_members += row["full"]
+
+    def district(pk):
+        return district_figures.setdefault(pk, Figures(party_orgs=0, members=0, full_members=0))
+
+    for row in cube:
+        figures = district(row["district_id"])
+        figures.members += row["members"]
+        figures.full_members += row["full_members"]
+        totals.members += row["members"]
+        totals.full_members += row["full_members"]
     for district_id, count in party_orgs_by_district(scope, today):
-        district_figures.setdefault(district_id, Figures()).party_orgs = count
+        district(district_id).party_orgs = count
 
     counted = {w.key: w.queryset(scope, today) for w in WORKLISTS if w.key not in counts}
     counted[PARTY_ORGS] = party_orgs_in(scope, today)
@@ -202,13 +200,15 @@ def party_orgs_in(scope, today):
 
 
 def party_orgs_by_district(scope, today):
-    """(district id, Party organizations covering an org there): a joint one covering
-    orgs of two districts counts in both, once in the total."""
-    links = PartyOrganization.covered_orgs.through.objects.filter(
-        partyorganization__in=party_orgs_in(scope, today).values("pk")
-    )
+    """(district id, existing Party organizations covering an org of the scope there): a
+    joint one covering orgs of two districts counts in both, once in the total. Such a
+    Party organization is in the scope (PartyOrgQuerySet.for_scope) by definition."""
     rows = (
-        links.order_by()
+        PartyOrganization.covered_orgs.through.objects.filter(
+            coverage.existing_q(today, prefix="partyorganization__"),
+            socialorg__in=SocialOrg.objects.for_scope(scope).values("pk"),
+        )
+        .order_by()
         .values("socialorg__district_id")
         .annotate(n=Count("partyorganization_id", distinct=True))
     )

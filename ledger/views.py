@@ -48,7 +48,8 @@ def party_org_list_url(district_id=None):
 
 
 def member_list_url(district_id=None, full=False):
-    query = {"status__exact": "active"}
+    """Members on the register working in 正常 orgs (the dashboard's members)."""
+    query = {"status__exact": "active", "workplace__status__exact": "active"}
     if district_id is not None:
         query["workplace__district__id__exact"] = district_id
     if full:

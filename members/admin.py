@@ -110,6 +110,7 @@ class MemberAdmin(
     list_filter = (
         WorklistFilter, ("workplace__district", ScopedDistrictFilter), WorkplaceFilter,
         PartyOrgFilter, RelationshipFilter, "category", "status", "is_floating",
+        ("workplace__status", admin.ChoicesFieldListFilter),
     )  # fmt: skip
     list_select_related = ("workplace", "party_org")
     # Names only: an ID number is matched whole, in get_search_results.

@@ -15,10 +15,13 @@ import operator
 from functools import reduce
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
     Max,
     OuterRef,
@@ -50,10 +53,10 @@ KEY_STATUS_LABELS = {
 }
 
 
-def existing_q(today):
+def existing_q(today, prefix=""):
     """A Party organization (or anything with a 撤销日期) exists on `today`
-    (rules.active_on)."""
-    return _prefixed_existing("", today)
+    (rules.active_on); `prefix` reaches it through a relation."""
+    return _prefixed_existing(prefix, today)
 
 
 def existing_party_orgs(today):
@@ -313,20 +316,19 @@ def coverage_level(today):
         )
         .order_by()
         .values("socialorg_id")
-        .annotate(
-            level=Max(
-                Case(
-                    When(
-                        partyorganization__formation=PartyOrganization.Formation.STANDALONE,
-                        then=Value(OWN),
-                    ),
-                    default=Value(SHARED),
-                )
-            )
-        )
+        .annotate(level=Max(_level_case()))
         .values("level")
     )
     return Coalesce(Subquery(levels, output_field=IntegerField()), Value(NONE))
+
+
+CUBE_COLUMNS = (
+    "district_id", "kind", "sector", "channel", "key_status", "level", "instructed",
+    "mass_org", "open_plan", "full", "stale",
+)  # fmt: skip
+
+
+FACT_COLUMNS = ("level", "instructed", "mass_org", "open_plan", "members", "full_members")
 
 
 def org_cube(scope, today):
@@ -335,37 +337,109 @@ def org_cube(scope, today):
     breakdowns and the org worklists' counts (a few thousand grouped rows, not one per
     org).
 
-    Each row: district_id, kind, sector, channel, key_status, level (OWN / SHARED /
-    NONE), instructed, mass_org, open_plan, full (full members working there, capped at
-    STANDALONE_MIN_FULL_MEMBERS), stale, n. cube_worklists() reads the worklists off it;
-    tests hold both to the filters of WORKLISTS."""
-    return (
+    Each row (a dict): CUBE_COLUMNS, n (orgs), members and full_members (on the
+    register, working in those orgs). level is OWN / SHARED / NONE; full counts an
+    org's full members up to STANDALONE_MIN_FULL_MEMBERS. cube_worklists()
+    reads the worklists off it; tests hold both to the filters of WORKLISTS.
+
+    What covers each org comes from LEFT JOINs to tables aggregated once (Party
+    organizations per org, instructed orgs, mass organizations, open plans, members per
+    org), not from a correlated subquery per org: PostgreSQL evaluates those again
+    for the GROUP BY (1.0 s instead of 0.27 s for 20,000 orgs). Django cannot join a
+    derived table, so the statement is assembled here from querysets, each compiled by
+    the ORM with its own parameters; the scope is the ORM's, as everywhere.
+    """
+    orgs = (
         SocialOrg.objects.for_scope(scope)
         .filter(ACTIVE)
-        .annotate(
-            key_status=key_status(),
-            level=coverage_level(today),
-            instructed=instructed(today),
-            mass_org=has_mass_org(today),
-            open_plan=has_open_plan(),
-            full=full_members_working(),
-            stale=Q(archive_updated_at__lt=stale_cutoff()),
-        )
+        .annotate(key_status=key_status(), stale=Q(archive_updated_at__lt=stale_cutoff()))
         .order_by()
         .values(
-            "district_id",
-            "kind",
-            "sector",
-            "channel",
-            "key_status",
-            "level",
-            "instructed",
-            "mass_org",
-            "open_plan",
-            "full",
-            "stale",
+            oid=F("pk"),
+            did=F("district_id"),
+            okind=F("kind"),
+            osector=F("sector"),
+            ochannel=F("channel"),
+            okey=F("key_status"),
+            ostale=F("stale"),
         )  # fmt: skip
-        .annotate(n=Count("pk"))
+    )
+    # What each org has, one source per line, as (org, level, instructed, mass_org,
+    # open_plan, members, full members); summed per org below.
+    sources = (
+        (
+            PartyOrganization.covered_orgs.through.objects.filter(
+                _prefixed_existing("partyorganization__", today)
+            ).values(oid=F("socialorg_id"), value=_level_case()),
+            "value, 0, 0, 0, 0, 0",
+        ),
+        (
+            Post.guided_orgs.through.objects.filter(
+                Q(post__ended_on__isnull=True) | Q(post__ended_on__gt=today),
+                post__kind=Post.Kind.INSTRUCTOR,
+            ).values(oid=F("socialorg_id")),
+            "0, 1, 0, 0, 0, 0",
+        ),
+        (MassOrganization.objects.existing(today).values(oid=F("org")), "0, 0, 1, 0, 0, 0"),
+        (CoveragePlan.objects.open().values(oid=F("org")), "0, 0, 0, 1, 0, 0"),
+        (
+            Member.objects.on_register()
+            .values(oid=F("workplace"))
+            .annotate(
+                members=Count("pk"),
+                full_count=Count("pk", filter=Q(category=Member.Category.FULL)),
+            ),
+            "0, 0, 0, 0, members, full_count",
+        ),
+    )
+    try:
+        orgs_sql, params = orgs.query.sql_with_params()
+    except EmptyResultSet:
+        return []  # an empty scope
+    unions = []
+    for queryset, columns in sources:
+        sql, part_params = queryset.order_by().query.sql_with_params()
+        named = ", ".join(
+            f"{value} AS {name}"
+            for value, name in zip(columns.split(", "), FACT_COLUMNS, strict=True)
+        )
+        unions.append(f"SELECT oid, {named} FROM ({sql}) source")
+        params += part_params
+    cap = settings.STANDALONE_MIN_FULL_MEMBERS
+    sql = f"""
+        SELECT o.did, o.okind, o.osector, o.ochannel, o.okey,
+               COALESCE(f.level, {NONE}), COALESCE(f.instructed, 0), COALESCE(f.mass_org, 0),
+               COALESCE(f.open_plan, 0),
+               CASE WHEN f.full_n >= {cap:d} THEN {cap:d} ELSE COALESCE(f.full_n, 0) END,
+               CASE WHEN o.ostale THEN 1 ELSE 0 END,
+               COUNT(*), COALESCE(SUM(f.members), 0), COALESCE(SUM(f.full_n), 0)
+        FROM ({orgs_sql}) o
+        LEFT JOIN (
+            SELECT oid, MAX(level) AS level, MAX(instructed) AS instructed,
+                   MAX(mass_org) AS mass_org, MAX(open_plan) AS open_plan,
+                   SUM(members) AS members, SUM(full_members) AS full_n
+            FROM ({" UNION ALL ".join(unions)}) facts
+            GROUP BY oid
+        ) f ON f.oid = o.oid
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(CUBE_COLUMNS)
+    return [
+        {
+            **dict(zip(CUBE_COLUMNS, row[:width], strict=True)),
+            **dict(zip(("n", "members", "full_members"), row[width:], strict=True)),
+        }
+        for row in rows
+    ]
+
+
+def _level_case():
+    return Case(
+        When(partyorganization__formation=PartyOrganization.Formation.STANDALONE, then=Value(OWN)),
+        default=Value(SHARED),
     )
 
 

@@ -190,6 +190,13 @@ class ScopedDistrictFilter(admin.RelatedFieldListFilter):
         regions = request_scope(request).regions().filter(level=Region.Level.DISTRICT)
         return [(r.pk, str(r)) for r in regions.order_by("code")]
 
+    def has_output(self):
+        # One district offers no choice, so the filter hides; but Django drops a hidden
+        # filter *and its parameter*: a district user following a link with
+        # ?district__id__exact=<another district> would see their whole scope instead of
+        # nothing. A filter in use stays.
+        return len(self.lookup_choices) > 1 or bool(self.used_parameters)
+
 
 class YearRecordInline(ScopedInlineMixin, admin.StackedInline):
     model = OrgYearRecord

@@ -101,7 +101,8 @@ class ObjectActionsMixin:
                 raise PermissionDenied  # available, but not to this user
             messages.warning(request, _("该记录当前的状态下不能执行此操作"))
             return HttpResponseRedirect(self._change_url(obj))
-        form = chosen.form_class(request.POST or None, **self.action_form_kwargs(request, chosen))
+        data = request.POST if request.method == "POST" else None  # a bare confirm is a POST
+        form = chosen.form_class(data, **self.action_form_kwargs(request, chosen))
         if request.method == "POST" and form.is_valid():
             try:
                 chosen.run(self, request, obj, form.cleaned_data)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from orgs import rules
@@ -36,6 +37,7 @@ RULE_NUMBER = {
     rules.STREET: 3,
     rules.FALLBACK: 4,
 }
+HISTORY_REASON_LENGTH = 100  # simple-history's history_change_reason
 # The fields the channel follows, and the fields it writes.
 INPUTS = (
     "kind",
@@ -178,6 +180,8 @@ def refresh(queryset=None, *, user=None, reason=None, batch_size=2000):
 def override_problems(channel, unit, reason):
     """Why an officer's choice of channel and unit cannot stand: {field: message}."""
     errors = {}
+    if channel not in Channel.values:
+        errors["channel"] = _("请选择管理体制")
     if not (reason or "").strip():
         errors["reason"] = _("人工调整管理体制须填写理由")
     if unit is None:
@@ -198,7 +202,11 @@ def override(org, *, channel, unit, reason, user):
     org.channel_unit = unit
     org.channel_override_reason = reason.strip()
     org._history_user = user
-    org._change_reason = _("人工调整管理体制：{reason}").format(reason=org.channel_override_reason)
+    # The history's reason column holds 100 characters; the whole reason is in the
+    # tracked field channel_override_reason.
+    org._change_reason = Truncator(
+        _("人工调整管理体制：{reason}").format(reason=org.channel_override_reason)
+    ).chars(HISTORY_REASON_LENGTH)
     org.save()
 
 

@@ -42,5 +42,5 @@ def record_history(model, ids, *, history_type, user, reason, date):
                 f"INSERT INTO {quote(history_model._meta.db_table)} ({target}, {extra}) "
                 f"SELECT {source}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
                 f"WHERE {quote(model._meta.pk.column)} IN ({placeholders})",
-                [stamp, reason, history_type, user_id, *chunk],
+                [stamp, str(reason), history_type, user_id, *chunk],
             )
