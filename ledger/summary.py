@@ -150,10 +150,22 @@ def build(scope, today):
     for district_id, count in party_orgs_by_district(scope, today):
         district(district_id).party_orgs = count
 
-    counted = {w.key: w.queryset(scope, today) for w in WORKLISTS if w.key not in counts}
-    counted[PARTY_ORGS] = party_orgs_in(scope, today)
-    counts.update(count_each(counted))
-    totals.party_orgs = counts.pop(PARTY_ORGS)
+    # The Party organizations' worklists and total in one aggregate (their scope is
+    # found once); the rest of the worklists in one statement.
+    party_org_lists = [w for w in WORKLISTS if w.model is PartyOrganization]
+    party_org_counts = (
+        PartyOrganization.objects.for_scope(scope)
+        .order_by()
+        .aggregate(
+            **{PARTY_ORGS: Count("pk", filter=coverage.existing_q(today))},
+            **{w.key: Count("pk", filter=w.q(today)) for w in party_org_lists},
+        )
+    )
+    totals.party_orgs = party_org_counts.pop(PARTY_ORGS)
+    counts.update(party_org_counts)
+    counts.update(
+        count_each({w.key: w.queryset(scope, today) for w in WORKLISTS if w.key not in counts})
+    )
     counts = {w.key: counts[w.key] for w in WORKLISTS}
 
     # Districts outside the scope's own list appear only where its orgs are (a

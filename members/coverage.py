@@ -427,10 +427,13 @@ def org_cube(scope, today):
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     width = len(CUBE_COLUMNS)
+    # PostgreSQL sums bigints into numerics (Decimal): the counts are ints.
     return [
         {
             **dict(zip(CUBE_COLUMNS, row[:width], strict=True)),
-            **dict(zip(("n", "members", "full_members"), row[width:], strict=True)),
+            "n": row[width],
+            "members": int(row[width + 1]),
+            "full_members": int(row[width + 2]),
         }
         for row in rows
     ]
