@@ -80,12 +80,8 @@ def percent(rate):
     return f"{rate * 100:.1f}%"
 
 
-def dashboard(request, admin_site):
-    return _dashboard(request, admin_site)
-
-
 @permission_required(DASHBOARD_PERMISSION, raise_exception=True)
-def _dashboard(request, admin_site):
+def dashboard(request, admin_site):
     scope = request_scope(request)
     today = timezone.localdate()
     result = summary.build(scope, today)

@@ -49,6 +49,7 @@ from orgs.admin_tools import (
     KeepCurrentChoicesForm,
     M2MHistoryMixin,
     count_of,
+    titled,
 )
 from orgs.exports import SafeXLSX
 from orgs.models import SocialOrg
@@ -110,7 +111,8 @@ class MemberAdmin(
     list_filter = (
         WorklistFilter, ("workplace__district", ScopedDistrictFilter), WorkplaceFilter,
         PartyOrgFilter, RelationshipFilter, "category", "status", "is_floating",
-        ("workplace__status", admin.ChoicesFieldListFilter),
+        ("workplace__status", titled(admin.ChoicesFieldListFilter, _("工作单位状态"))),
+        ("workplace__channel", titled(admin.ChoicesFieldListFilter, _("工作单位管理体制"))),
     )  # fmt: skip
     list_select_related = ("workplace", "party_org")
     # Names only: an ID number is matched whole, in get_search_results.

@@ -36,6 +36,7 @@ from orgs.admin_tools import (
     KeepCurrentChoicesForm,
     M2MHistoryMixin,
     count_of,
+    titled,
 )
 from orgs.models import FollowUpVisit, PartyOrganization, SocialOrg, Workstation
 from orgs.scoped_admin import HistoryAdmin, KeptRecordsMixin, ScopedAdminMixin, ScopedInlineMixin
@@ -194,7 +195,10 @@ class PartyOrganizationAdmin(
     list_display_links = ("tree_name",)
     list_filter = (
         WorklistFilter, "kind", "formation", "is_secondary", DissolvedFilter,
-        ("covered_orgs__district", ScopedDistrictFilter), NeedsCommitteeFilter, TermDueFilter,
+        ("covered_orgs__district", titled(ScopedDistrictFilter, _("覆盖社会组织所在区县"))),
+        ("covered_orgs__channel", titled(admin.ChoicesFieldListFilter, _("管理体制"))),
+        NeedsCommitteeFilter,
+        TermDueFilter,
     )  # fmt: skip
     list_select_related = ("parent",)
     search_fields = ("name",)

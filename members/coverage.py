@@ -22,15 +22,12 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
-    Max,
     OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least
+from django.db.models.functions import Least
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.utils.translation import gettext_lazy as _
 
@@ -56,7 +53,7 @@ KEY_STATUS_LABELS = {
 def existing_q(today, prefix=""):
     """A Party organization (or anything with a 撤销日期) exists on `today`
     (rules.active_on); `prefix` reaches it through a relation."""
-    return _prefixed_existing(prefix, today)
+    return Q(**{f"{prefix}dissolved_on__isnull": True}) | Q(**{f"{prefix}dissolved_on__gt": today})
 
 
 def existing_party_orgs(today):
@@ -69,15 +66,11 @@ def covering(today, formations=None):
     Joined through the link table by the org's key (its index), not `IN (existing Party
     organizations)`: SQLite walks such a list for every org (0.35 s for 2,000 orgs)."""
     links = PartyOrganization.covered_orgs.through.objects.filter(
-        _prefixed_existing("partyorganization__", today), socialorg_id=OuterRef("pk")
+        existing_q(today, "partyorganization__"), socialorg_id=OuterRef("pk")
     )
     if formations is not None:
         links = links.filter(partyorganization__formation__in=formations)
     return Exists(links)
-
-
-def _prefixed_existing(prefix, today):
-    return Q(**{f"{prefix}dissolved_on__isnull": True}) | Q(**{f"{prefix}dissolved_on__gt": today})
 
 
 def instructed(today):
@@ -308,20 +301,6 @@ BY_KEY = {worklist.key: worklist for worklist in WORKLISTS}
 OWN, SHARED, NONE = 2, 1, 0
 
 
-def coverage_level(today):
-    """OWN, SHARED or NONE in one probe of the link table (covering() asks twice)."""
-    levels = (
-        PartyOrganization.covered_orgs.through.objects.filter(
-            _prefixed_existing("partyorganization__", today), socialorg_id=OuterRef("pk")
-        )
-        .order_by()
-        .values("socialorg_id")
-        .annotate(level=Max(_level_case()))
-        .values("level")
-    )
-    return Coalesce(Subquery(levels, output_field=IntegerField()), Value(NONE))
-
-
 CUBE_COLUMNS = (
     "district_id", "kind", "sector", "channel", "key_status", "level", "instructed",
     "mass_org", "open_plan", "full", "stale",
@@ -369,7 +348,7 @@ def org_cube(scope, today):
     sources = (
         (
             PartyOrganization.covered_orgs.through.objects.filter(
-                _prefixed_existing("partyorganization__", today)
+                existing_q(today, "partyorganization__")
             ).values(oid=F("socialorg_id"), value=_level_case()),
             "value, 0, 0, 0, 0, 0",
         ),

@@ -177,3 +177,15 @@ class M2MHistoryMixin:
         for history_id, pk in rows:
             grouped[history_id].append(labels.get(pk, str(pk)))
         return {history_id: sorted(names) for history_id, names in grouped.items()}
+
+
+def titled(filter_class, title):
+    """`filter_class` under another title: a related field's own verbose name ("状态")
+    says too little in a list of another model (工作单位状态)."""
+
+    class Titled(filter_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
