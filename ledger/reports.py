@@ -8,6 +8,7 @@ that has to act.
 """
 
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from ledger import summary
 from members import coverage, selectors
@@ -21,7 +22,9 @@ FIGURE_KEYS = (
 
 
 def figures_json(figures):
-    data = {key: getattr(figures, key) for key in FIGURE_KEYS}
+    # Party organizations and members are counted by district only: the other
+    # breakdowns leave them out rather than write nulls.
+    data = {key: getattr(figures, key) for key in FIGURE_KEYS if getattr(figures, key) is not None}
     data["org_coverage_rate"] = str(figures.org_coverage_rate)
     data["work_coverage_rate"] = str(figures.work_coverage_rate)
     data["uncovered_by_recommended_form"] = dict(figures.uncovered_by_form)
@@ -162,7 +165,10 @@ def worklist_items(scope, today):
         ],
         "lost_contact": lost_contact_items(scope, today),
         "stale_archives": [
-            {**_org(org), "archive_updated_at": org.archive_updated_at.date().isoformat()}
+            {
+                **_org(org),
+                "archive_updated_at": timezone.localdate(org.archive_updated_at).isoformat(),
+            }
             for org in _orgs("stale_archives", scope, today)
         ],
     }

@@ -2,11 +2,13 @@
 dashboard, of `export_report summary` and of the later compliance summary, from here only,
 so that no two of them can disagree.
 
-Four queries whatever the data size: the org cube (members.coverage.org_cube, with the
-members working in the orgs), Party organizations by district, every other worklist and
-the Party-organization total in one statement (orgs.db.count_each), and the scope's
-districts. Totals, breakdowns and the org worklists are sums over the cube's grouped rows
-(a few thousand), never over orgs. Like every figure, members count in 正常 orgs only.
+Five queries whatever the data size: the scope's districts; the org cube
+(members.coverage.org_cube, with the members working in the orgs); Party organizations by
+district; their total and worklists in one aggregate; every other worklist in one
+statement (orgs.db.count_each). Totals, breakdowns and the org worklists are sums over the
+cube's grouped rows (a few thousand), never over orgs. Like every figure, members count
+in 正常 orgs only; Party organizations count while they exist (a joint one in each
+district where it covers an org of the scope, once in the total).
 """
 
 from dataclasses import dataclass, field
@@ -15,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db.models import Count
 
-from members import coverage, selectors
+from members import coverage
 from orgs import rules
 from orgs.db import count_each
 from orgs.models import PartyOrganization, Region, Sector, SocialOrg
@@ -23,7 +25,7 @@ from orgs.models import PartyOrganization, Region, Sector, SocialOrg
 RATE_PLACES = Decimal("0.0001")
 FORMS = (rules.STANDALONE, rules.JOINT, rules.INSTRUCTOR)
 # The dashboard's worklists, in the order of templates.md: coverage, then the lifecycle's.
-WORKLISTS = coverage.WORKLISTS + selectors.WORKLISTS
+WORKLISTS = coverage.ALL_WORKLISTS
 PARTY_ORGS = "party_orgs"
 # Worklists of orgs, counted off the org cube (members.coverage.cube_worklists).
 ORG_WORKLISTS = tuple(w.key for w in coverage.WORKLISTS if w.model is SocialOrg)
@@ -204,11 +206,6 @@ def _rows(groups, choices, parameter):
         for value, label in choices.choices
         if value in groups
     ]
-
-
-def party_orgs_in(scope, today):
-    """Party organizations of `scope` that exist on `today`."""
-    return PartyOrganization.objects.for_scope(scope).filter(coverage.existing_q(today))
 
 
 def party_orgs_by_district(scope, today):

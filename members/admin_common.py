@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from members import coverage, selectors
+from members import coverage
 from members.privacy import MASKED_DATE, PRIVATE_FIELDS, masked
 from orgs.admin_actions import add_errors
 from orgs.admin_tools import KeepCurrentChoicesForm, SelectedObjectFilter
@@ -29,9 +29,7 @@ class PartyOrgFilter(SelectedObjectFilter):
     field_name = "party_org"
 
 
-# The lifecycle's worklists (members.selectors) and coverage's (members.coverage).
-ALL_WORKLISTS = coverage.WORKLISTS + selectors.WORKLISTS
-WORKLISTS_BY_KEY = {w.key: w for w in ALL_WORKLISTS}
+WORKLISTS_BY_KEY = {w.key: w for w in coverage.ALL_WORKLISTS}
 
 
 class WorklistFilter(admin.SimpleListFilter):
@@ -42,7 +40,7 @@ class WorklistFilter(admin.SimpleListFilter):
     parameter_name = "worklist"
 
     def lookups(self, request, model_admin):
-        return [(w.key, w.title) for w in ALL_WORKLISTS if w.model is model_admin.model]
+        return [(w.key, w.title) for w in coverage.ALL_WORKLISTS if w.model is model_admin.model]
 
     def queryset(self, request, queryset):
         worklist = WORKLISTS_BY_KEY.get(self.value() or "")

@@ -31,6 +31,7 @@ from django.db.models.functions import Least
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.utils.translation import gettext_lazy as _
 
+from members import selectors
 from members.models import Member, Post
 from members.selectors import Worklist
 from orgs import rules
@@ -73,14 +74,17 @@ def covering(today, formations=None):
     return Exists(links)
 
 
-def instructed(today):
-    """EXISTS: a 党建工作指导员 in post (Post.current) guides the org."""
-    current = Q(post__ended_on__isnull=True) | Q(post__ended_on__gt=today)
-    return Exists(
-        Post.guided_orgs.through.objects.filter(
-            current, socialorg_id=OuterRef("pk"), post__kind=Post.Kind.INSTRUCTOR
-        )
+def instructing(today):
+    """Links of instructors in post (Post.current) to the orgs they guide."""
+    return Post.guided_orgs.through.objects.filter(
+        Q(post__ended_on__isnull=True) | Q(post__ended_on__gt=today),
+        post__kind=Post.Kind.INSTRUCTOR,
     )
+
+
+def instructed(today):
+    """EXISTS: a 党建工作指导员 in post guides the org."""
+    return Exists(instructing(today).filter(socialorg_id=OuterRef("pk")))
 
 
 def has_mass_org(today):
@@ -295,6 +299,8 @@ WORKLISTS = (
     ),
 )
 BY_KEY = {worklist.key: worklist for worklist in WORKLISTS}
+# Every worklist of the system: coverage's, then the member lifecycle's (members.selectors).
+ALL_WORKLISTS = WORKLISTS + selectors.WORKLISTS
 
 
 # What covers an org at best: a Party organization of its own, one it shares, or none.
@@ -352,13 +358,7 @@ def org_cube(scope, today):
             ).values(oid=F("socialorg_id"), value=_level_case()),
             "value, 0, 0, 0, 0, 0",
         ),
-        (
-            Post.guided_orgs.through.objects.filter(
-                Q(post__ended_on__isnull=True) | Q(post__ended_on__gt=today),
-                post__kind=Post.Kind.INSTRUCTOR,
-            ).values(oid=F("socialorg_id")),
-            "0, 1, 0, 0, 0, 0",
-        ),
+        (instructing(today).values(oid=F("socialorg_id")), "0, 1, 0, 0, 0, 0"),
         (MassOrganization.objects.existing(today).values(oid=F("org")), "0, 0, 1, 0, 0, 0"),
         (CoveragePlan.objects.open().values(oid=F("org")), "0, 0, 0, 1, 0, 0"),
         (
@@ -410,6 +410,7 @@ def org_cube(scope, today):
     return [
         {
             **dict(zip(CUBE_COLUMNS, row[:width], strict=True)),
+            "full": int(row[CUBE_COLUMNS.index("full")]),
             "n": row[width],
             "members": int(row[width + 1]),
             "full_members": int(row[width + 2]),

@@ -88,11 +88,6 @@ class UnitAdmin(ImportAdminMixin, ReferenceDataAdmin, HistoryAdmin):
     search_fields = ("name",)
     autocomplete_fields = ("region",)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # A new street committee or sector committee may now manage orgs (§八).
-        channels.refresh(user=request.user, reason=_("单位变更后重新计算管理体制"))
-
 
 MSG_UNIT_OR_PARTY_ORG = _("书记账号只填所在党组织，其他账号只填所属单位，二者不能同时填写")
 
@@ -262,13 +257,7 @@ class DocumentInline(ScopedInlineMixin, admin.TabularInline):
 
 class ChannelOverrideForm(forms.Form):
     channel = forms.ChoiceField(label=_("管理体制"), choices=SocialOrg.Channel.choices)
-    unit = forms.ModelChoiceField(
-        label=_("管理单位"),
-        # Units are reference data every office shares; only managing bodies qualify.
-        queryset=Unit.objects.filter(
-            kind__in={kind for kinds in channels.UNIT_KINDS.values() for kind in kinds}
-        ).order_by("kind", "name"),
-    )
+    unit = forms.ModelChoiceField(label=_("管理单位"), queryset=Unit.objects.none())
     reason = forms.CharField(
         label=_("调整理由"),
         max_length=300,
@@ -276,10 +265,16 @@ class ChannelOverrideForm(forms.Form):
         help_text=_("例如：经市委两新工委研究，改由行业党委管理"),
     )
 
+    def __init__(self, *args, obj, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.org = obj
+        # Managing bodies of the city and of the org's district only.
+        self.fields["unit"].queryset = channels.managing_units(obj).order_by("kind", "name")
+
     def clean(self):
         cleaned = super().clean()
         for name, message in channels.override_problems(
-            cleaned.get("channel"), cleaned.get("unit"), cleaned.get("reason")
+            cleaned.get("channel"), cleaned.get("unit"), cleaned.get("reason"), self.org
         ).items():
             if name not in self.errors:
                 self.add_error(name, message)

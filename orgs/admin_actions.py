@@ -90,7 +90,10 @@ class ObjectActionsMixin:
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def object_action_view(self, request, object_id, action):
-        obj = self.get_queryset(request).filter(pk=unquote(object_id)).first()
+        try:
+            obj = self.get_queryset(request).filter(pk=unquote(object_id)).first()
+        except (ValueError, ValidationError):
+            obj = None  # not an id at all: as unknown as any other
         chosen = next((a for a in self.object_actions if a.name == action), None)
         if obj is None or chosen is None:
             raise Http404
@@ -102,7 +105,7 @@ class ObjectActionsMixin:
             messages.warning(request, _("该记录当前的状态下不能执行此操作"))
             return HttpResponseRedirect(self._change_url(obj))
         data = request.POST if request.method == "POST" else None  # a bare confirm is a POST
-        form = chosen.form_class(data, **self.action_form_kwargs(request, chosen))
+        form = chosen.form_class(data, **self.action_form_kwargs(request, chosen, obj))
         if request.method == "POST" and form.is_valid():
             try:
                 chosen.run(self, request, obj, form.cleaned_data)
@@ -122,11 +125,12 @@ class ObjectActionsMixin:
         }
         return TemplateResponse(request, "admin/object_action.html", context)
 
-    def action_form_kwargs(self, request, action):
-        """Forms that take the request (to scope their choices) declare a `request` argument."""
-        if "request" in inspect.signature(action.form_class.__init__).parameters:
-            return {"request": request}
-        return {}
+    def action_form_kwargs(self, request, action, obj=None):
+        """Forms that take the request (to scope their choices) or the record declare a
+        `request` or an `obj` argument."""
+        parameters = inspect.signature(action.form_class.__init__).parameters
+        available = {"request": request, "obj": obj}
+        return {name: value for name, value in available.items() if name in parameters}
 
     def _change_url(self, obj):
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])

@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from orgs import rules
 from orgs.history import CHANGED, record_history
@@ -51,6 +53,8 @@ INPUTS = (
     "is_key",
 )
 OUTPUTS = ("channel", "channel_rule", "channel_unit", "key_unit")
+# A save naming any of these (update_fields) recomputes the channel.
+TRIGGERS = frozenset({*INPUTS, *OUTPUTS, "channel_override_reason"})
 # The strict-access sector of a professional firm, whatever its 行业领域 says.
 SECTOR_OF_KIND = {"law_firm": "legal", "accounting_firm": "accounting", "tax_firm": "tax"}
 # Which units may stand for a channel when an officer chooses one.
@@ -156,6 +160,11 @@ def refresh(queryset=None, *, user=None, reason=None, batch_size=2000):
     """Recompute the stored channel of every org in `queryset` (all orgs by default) and
     write the ones that changed, with history. Run after units change. Returns the count."""
     queryset = SocialOrg.objects.all() if queryset is None else queryset
+    if user is None:
+        # Within a request (an admin save), the history's user is its user.
+        request = getattr(HistoricalRecords.context, "request", None)
+        user = getattr(request, "user", None)
+        user = user if getattr(user, "is_authenticated", False) else None
     resolver = Resolver.load()
     rows = (
         queryset.order_by("pk")
@@ -177,7 +186,18 @@ def refresh(queryset=None, *, user=None, reason=None, batch_size=2000):
     return len(changed)
 
 
-def override_problems(channel, unit, reason):
+def managing_units(org):
+    """The units an officer may choose for `org`: managing bodies of the city, of the
+    org's district or of a street in it (not another district's, which would then see
+    the org)."""
+    kinds = {kind for unit_kinds in UNIT_KINDS.values() for kind in unit_kinds}
+    district = org.district_id
+    return Unit.objects.filter(kind__in=kinds).filter(
+        Q(level=Unit.Level.CITY) | Q(region_id=district) | Q(region__parent_id=district)
+    )
+
+
+def override_problems(channel, unit, reason, org=None):
     """Why an officer's choice of channel and unit cannot stand: {field: message}."""
     errors = {}
     if channel not in Channel.values:
@@ -190,12 +210,16 @@ def override_problems(channel, unit, reason):
         errors["unit"] = _("“{unit}”（{kind}）不能作为“{channel}”的管理单位").format(
             unit=unit.name, kind=unit.get_kind_display(), channel=Channel(channel).label
         )
+    elif org is not None and not managing_units(org).filter(pk=unit.pk).exists():
+        errors["unit"] = _("“{unit}”不在该社会组织所在区县，不能作为其管理单位").format(
+            unit=unit.name
+        )
     return errors
 
 
 def override(org, *, channel, unit, reason, user):
     """An officer's choice of channel and managing unit, kept until cleared."""
-    errors = override_problems(channel, unit, reason)
+    errors = override_problems(channel, unit, reason, org)
     if errors:
         raise ValidationError(errors)
     org.channel = channel

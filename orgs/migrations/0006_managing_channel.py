@@ -2,6 +2,8 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 
 def compute_channels(apps, schema_editor):
@@ -13,6 +15,20 @@ def compute_channels(apps, schema_editor):
     orgs = list(SocialOrg.objects.only("pk", "channel_override_reason", *channels.INPUTS))
     changed = channels.assign(orgs, resolver)
     SocialOrg.objects.bulk_update(changed, fields=channels.OUTPUTS, batch_size=2000)
+    # The channel is new: earlier history rows get today's, so the first save after this
+    # migration does not show a change from the column's default.
+    History = apps.get_model("orgs", "HistoricalSocialOrg")
+    current = SocialOrg.objects.filter(pk=OuterRef("id"))
+    History.objects.update(
+        **{
+            name: Coalesce(Subquery(current.values(name)[:1]), F(name))
+            for name in ("channel", "channel_rule")
+        },
+        **{
+            name: Subquery(current.values(name)[:1])
+            for name in ("channel_unit_id", "key_unit_id")
+        },
+    )
 
 
 class Migration(migrations.Migration):

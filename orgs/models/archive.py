@@ -111,6 +111,10 @@ class Sector(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+# The fields of a unit that decide which orgs it manages through a channel.
+CHANNEL_UNIT_FIELDS = ("kind", "level", "region_id", "sector")
+
+
 class Unit(models.Model):
     """单位: a government or Party body (domain.md §1); its kind and level make the scope."""
 
@@ -158,6 +162,18 @@ class Unit(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # A unit that starts or stops standing for a channel (a new street committee, a
+        # district's own sector committee) changes which orgs it manages (orgs.channels).
+        from orgs import channels
+
+        before = None
+        if not self._state.adding:
+            before = Unit.objects.filter(pk=self.pk).values_list(*CHANNEL_UNIT_FIELDS).first()
+        super().save(*args, **kwargs)
+        if before != tuple(getattr(self, name) for name in CHANNEL_UNIT_FIELDS):
+            channels.refresh(reason=_("单位变更后重新计算管理体制"))
 
     def clean(self):
         errors = {}
@@ -449,7 +465,8 @@ class SocialOrg(models.Model):
         from orgs import channels
 
         update_fields = kwargs.get("update_fields")
-        if update_fields is None or set(update_fields) & {*channels.INPUTS, "channel"}:
+        named = update_fields and {self._meta.get_field(name).name for name in update_fields}
+        if update_fields is None or named & channels.TRIGGERS:
             channels.assign([self])
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, *channels.OUTPUTS}

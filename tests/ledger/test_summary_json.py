@@ -8,6 +8,7 @@ The city (tests/ledger/conftest.py) has something in every figure and worklist.
 import datetime
 import json
 import re
+import zoneinfo
 from io import StringIO
 
 import pytest
@@ -17,7 +18,7 @@ from django.urls import reverse
 from stdnum.cn import ric
 
 from ledger import summary
-from orgs.models import Unit
+from orgs.models import SocialOrg, Unit
 from orgs.scopes import Scope, ScopeKind
 from tests import factories
 from tests.ledger.conftest import (
@@ -264,7 +265,7 @@ def test_the_year_and_day_are_shanghai_s(export, city):
     ("args", "words"),
     [
         pytest.param(["summary", "--year", "2025", "--format", "json"], "本年度", id="past year"),
-        pytest.param(["summary", "--year", "2027", "--format", "json"], "本年度", id="next year"),
+        pytest.param(["summary", "--year", "2027", "--format", "json"], "尚未开始", id="next year"),
         pytest.param(["ledger", "--year", "2026", "--format", "xlsx"], "尚未实现", id="ledger"),
         pytest.param(["summary", "--year", "2026", "--format", "xlsx"], "尚未实现", id="xlsx"),
         pytest.param(
@@ -297,3 +298,23 @@ def test_what_cannot_be_made_is_refused_in_chinese(tmp_path, city, args, words):
     assert CHINESE.search(message), message
     assert words in message
     assert not path.exists()
+
+
+def test_a_file_that_cannot_be_written_is_refused_in_chinese(tmp_path, city):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(CommandError) as excinfo:
+        call_command(
+            "export_report", "summary", "--year", str(TODAY.year), "--format", "json",
+            "--output", str(blocker / "summary.json"), stdout=StringIO(),
+        )  # fmt: skip
+    assert "无法写入" in str(excinfo.value)
+
+
+def test_a_stale_archive_is_dated_by_the_day_in_shanghai(export, city):
+    name = export()["worklists"]["stale_archives"][0]["name"]
+    # 03:00 in Shanghai is still the day before in UTC.
+    early = datetime.datetime(2025, 5, 1, 3, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    SocialOrg.objects.filter(name=name).update(archive_updated_at=early)
+    rows = {row["name"]: row for row in export()["worklists"]["stale_archives"]}
+    assert rows[name]["archive_updated_at"] == "2025-05-01"

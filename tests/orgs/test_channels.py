@@ -453,15 +453,32 @@ def test_a_district_lawyers_committee_added_in_the_admin_takes_its_districts_fir
     assert stored(there)[:3] == ("sector", 1, w.city_lawyers.pk)
 
 
-def test_refresh_without_a_reason_records_its_own(w, street_orgs):
-    """A unit written outside the admin and the import (a shell, a data migration), then
-    channels.refresh() with its default reason."""
+def test_a_unit_saved_outside_the_admin_takes_over_its_street(w, street_orgs):
+    """Unit.save() refreshes the channels itself (a shell, a fixture, a data migration)."""
     history_before = SocialOrg.history.order_by("-history_id").first().history_id
     committee = factories.UnitFactory(
         name="玄武门街道党工委", kind=K.STREET_COMMITTEE, level=L.STREET, region=w.xuanwu_street
     )
-    assert channels.refresh() == 2
     new = SocialOrg.history.filter(history_id__gt=history_before)
+    assert {(r.id, r.history_change_reason, r.channel_unit_id) for r in new} == {
+        (street_orgs.club.pk, "单位变更后重新计算管理体制", committee.pk),
+        (street_orgs.dance.pk, "单位变更后重新计算管理体制", committee.pk),
+    }
+    assert channels.refresh() == 0  # nothing left to do
+
+
+def test_refresh_without_a_reason_records_its_own(w, street_orgs):
+    """A unit changed without save() (a bulk update), then channels.refresh() with its
+    default reason."""
+    committee = factories.UnitFactory(
+        name="秦淮某街道党工委", kind=K.STREET_COMMITTEE, level=L.STREET, region=w.qinhuai_street
+    )
+    history_before = SocialOrg.history.order_by("-history_id").first().history_id
+    Unit.objects.filter(pk=committee.pk).update(region=w.xuanwu_street)
+    assert channels.refresh() == 3  # two orgs of 玄武门 gain it, the 夫子庙 one loses it
+    new = SocialOrg.history.filter(
+        history_id__gt=history_before, id__in=[street_orgs.club.pk, street_orgs.dance.pk]
+    )
     assert {(r.id, r.history_change_reason, r.channel_unit_id) for r in new} == {
         (street_orgs.club.pk, "管理体制按规则重新计算", committee.pk),
         (street_orgs.dance.pk, "管理体制按规则重新计算", committee.pk),
@@ -672,11 +689,12 @@ def test_a_street_committee_sees_the_orgs_it_manages_and_not_another_streets(w, 
         community.name, handed.name,
     }  # fmt: skip
     assert seen_by(qinhuai_committee, community, handed, elsewhere) == {elsewhere.name}
-    # The community orgs of its territory stay in its scope (domain.md §1), the one
-    # handed over reaches the other committee.
-    channels.override(moved, channel="street", unit=qinhuai_committee, reason=REASON,
-                      user=officer)  # fmt: skip
-    assert moved.name in seen_by(qinhuai_committee, moved)
+    # Another district's committee cannot be handed the org: it would then see it.
+    with pytest.raises(ValidationError) as refused:
+        channels.override(moved, channel="street", unit=qinhuai_committee, reason=REASON,
+                          user=officer)  # fmt: skip
+    assert "不在该社会组织所在区县" in refused.value.message_dict["unit"][0]
+    assert moved.name not in seen_by(qinhuai_committee, moved)
 
 
 def test_the_fallback_committee_sees_its_channel_and_loses_an_org_overridden_away(
@@ -693,9 +711,11 @@ def test_the_fallback_committee_sees_its_channel_and_loses_an_org_overridden_awa
 
     channels.override(leaving, channel="street", unit=w.street_committee, reason=REASON,
                       user=officer)  # fmt: skip
-    channels.override(arriving, channel="fallback", unit=w.xuanwu_fallback, reason=REASON,
-                      user=officer)  # fmt: skip
-    assert seen_by(w.xuanwu_fallback, *everyone) == {ours.name, arriving.name}
+    # Another district's fallback committee is not a unit 秦淮's orgs can be given to.
+    with pytest.raises(ValidationError):
+        channels.override(arriving, channel="fallback", unit=w.xuanwu_fallback, reason=REASON,
+                          user=officer)  # fmt: skip
+    assert seen_by(w.xuanwu_fallback, *everyone) == {ours.name}
     # The city's fallback committee sees fallback orgs of the whole city, no longer the one
     # that left the fallback channel.
     assert seen_by(w.city_fallback, *everyone) == {ours.name, qinhuai.name, arriving.name}
@@ -705,7 +725,7 @@ def test_the_fallback_committee_sees_its_channel_and_loses_an_org_overridden_awa
     client.force_login(factories.UserFactory(unit=w.xuanwu_fallback))
     assert client.get(reverse("admin:orgs_socialorg_change", args=[leaving.pk])).status_code == 404
     assert client.get(reverse("admin:orgs_socialorg_change", args=[ours.pk])).status_code == 200
-    assert client.get(reverse("admin:orgs_socialorg_change", args=[arriving.pk])).status_code == 200
+    assert client.get(reverse("admin:orgs_socialorg_change", args=[arriving.pk])).status_code == 404
 
 
 # ---------------------------------------------------------------------------------------
@@ -904,3 +924,42 @@ def test_the_org_list_filters_by_channel(client, w, make_org, two_new_user):
     }
     text = client.get(reverse("admin:orgs_socialorg_changelist")).content.decode()
     assert "民政部门社会组织党委托底" in text  # the filter's choices, in Chinese
+
+
+def test_the_override_page_offers_only_units_of_the_city_and_the_orgs_district(
+    client, w, target, officer
+):
+    client.force_login(officer)
+    response = client.get(action_url(target))
+    offered = set(response.context["form"].fields["unit"].queryset)
+    assert w.street_committee in offered and w.xuanwu_fallback in offered
+    assert w.city_fallback in offered
+    assert {unit.region.parent_id for unit in offered if unit.level == L.STREET} == {w.xuanwu.pk}
+    assert not [unit for unit in offered if unit.level == L.DISTRICT and unit.region != w.xuanwu]
+    # A unit of another district, posted by hand, is refused beside its field.
+    qinhuai_committee = factories.UnitFactory(
+        name="夫子庙街道党工委", kind=K.STREET_COMMITTEE, level=L.STREET, region=w.qinhuai_street
+    )
+    response = client.post(
+        action_url(target),
+        {"channel": "street", "unit": qinhuai_committee.pk, "reason": REASON},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["unit"]
+    assert stored(target)[2] != qinhuai_committee.pk
+
+
+def test_an_action_url_with_no_id_is_404(client, w, officer):
+    client.force_login(officer)
+    url = reverse("admin:orgs_socialorg_action", args=["abc", "override_channel"])
+    assert client.get(url).status_code == 404
+
+
+def test_a_save_naming_a_foreign_key_by_its_column_recomputes_the_channel(w, target):
+    assert stored(target)[:2] == ("fallback", 4)
+    target.supervising_unit_id = w.education.pk
+    target.save(update_fields=["supervising_unit_id"])
+    target.refresh_from_db()
+    assert (target.channel, target.channel_rule, target.channel_unit_id) == (
+        "supervisor", 2, w.education.pk,
+    )  # fmt: skip

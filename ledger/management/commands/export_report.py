@@ -44,7 +44,11 @@ class Command(BaseCommand):
         if org:
             raise CommandError("覆盖情况汇总按全市、区县或单位生成，不接受 --org")
         today = timezone.localdate()
-        if year != today.year:
+        if year > today.year:
+            raise CommandError(
+                f"{year}年尚未开始；目前只能生成本年度（{today.year}年）截至今日的汇总"
+            )
+        if year < today.year:
             # A past year is "as of 31 December" from the change history: the annual
             # ledger's reconstruction, not built yet. Refuse rather than mislabel today's.
             raise CommandError(
@@ -53,8 +57,13 @@ class Command(BaseCommand):
             )
         scope, kind, code = self._scope(unit, district)
         data = summary_json(scope, today, year=year, scope_kind=kind, scope_code=code)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(
+                json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+            )
+        except OSError as exc:
+            raise CommandError(f"无法写入 {output}：{exc.strerror or exc}") from exc
         totals = data["totals"]
         self.stdout.write(
             f"已写入 {output}：社会组织{totals['orgs']}个，"
