@@ -87,3 +87,25 @@ PARTY_COMMITTEE_MIN_MEMBERS = 100
 # secretary, or with fewer full members than STANDALONE_MIN_FULL_MEMBERS.
 NEW_PARTY_ORG_WATCH_MONTHS = 12
 NEW_PARTY_ORG_IDLE_DAYS = 90
+
+# Organizational life (中国共产党支部工作条例 第十一–十三条; 党员教育管理工作条例 第十六–
+# 十八条; domain.md §3): each required activity, how often, and what the Party
+# organization must have for it to apply ("committee": a 支部委员会 with members besides
+# the secretary; "groups": 党小组). A period without it is a compliance gap. 党课 quarterly
+# is local practice.
+ACTIVITY_REQUIREMENTS = (
+    ("general_meeting", "quarter", ""),  # 支部党员大会
+    ("committee_meeting", "month", "committee"),  # 支委会
+    ("group_meeting", "month", "groups"),  # 党小组会
+    ("party_lecture", "quarter", ""),  # 党课
+    ("theme_day", "month", ""),  # 主题党日
+    ("life_meeting", "year", ""),  # 组织生活会
+    ("member_review", "year", ""),  # 民主评议党员
+)
+
+# Annual assessment of a Party organization (§五, §九): the grade suggested from its year.
+# Share of the year's required activities (ACTIVITY_REQUIREMENTS, periods over) that may
+# be missing for 合格 and for 基本合格; 优秀 needs none missing and both 双述双评
+# evaluations 好. Without a secretary in post at the end of the year, at most 基本合格.
+ASSESSMENT_PASS_MAX_GAP_SHARE = 0.2
+ASSESSMENT_BASIC_MAX_GAP_SHARE = 0.5

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("orgs/", include("orgs.urls")),
     path("members/", include("members.urls")),
+    path("assessments/", include("assessments.urls")),
     path("ledger/", include("ledger.urls")),
     path("admin/", admin.site.urls),
 ]

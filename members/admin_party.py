@@ -43,7 +43,7 @@ from orgs.scoped_admin import HistoryAdmin, KeptRecordsMixin, ScopedAdminMixin, 
 
 FULL = Member.Category.FULL
 # A committee (支部委员会) beyond the secretary: a deputy or committee members in office.
-COMMITTEE_BESIDES_SECRETARY = (Post.Kind.DEPUTY_SECRETARY, Post.Kind.COMMITTEE_MEMBER)
+COMMITTEE_BESIDES_SECRETARY = Post.COMMITTEE_BESIDES_SECRETARY
 TREE_LEVELS = 4  # deeper Party organizations still list, under their great-grandparent
 
 
@@ -206,11 +206,14 @@ class PartyOrganizationAdmin(
     list_per_page = 50
     ordering = tree_ordering()
     autocomplete_fields = ("parent", "covered_orgs", "workstation", "approving_unit")
-    readonly_fields = ("posts_link",)
+    readonly_fields = ("posts_link", "activities_link")
     inlines = (CurrentPostInline,)
     history_list_display = ("kind", "dissolved_on")
     fieldsets = (
-        (_("基本信息"), {"fields": ("name", "kind", "formation", "parent", "is_secondary")}),
+        (
+            _("基本信息"),
+            {"fields": ("name", "kind", "formation", "parent", "is_secondary", "has_groups")},
+        ),
         (_("覆盖的社会组织"), {"fields": ("covered_orgs", "over_limit_reason", "workstation")}),
         (
             _("成立、届期与审批"),
@@ -225,6 +228,7 @@ class PartyOrganizationAdmin(
             },
         ),
         (_("书记与委员"), {"fields": ("posts_link",)}),
+        (_("组织生活"), {"fields": ("activities_link",)}),
     )
 
     def annotate_list(self, request, queryset):
@@ -277,6 +281,23 @@ class PartyOrganizationAdmin(
     def term_due(self, obj):
         return rules.term_due(
             obj.kind, obj.term_start, timezone.localdate(), dissolved=obj.dissolved_on is not None
+        )
+
+    @admin.display(description=_("组织生活"))
+    def activities_link(self, obj):
+        if obj is None or obj.pk is None:
+            return _("保存后可记录组织生活")
+        # assessments builds on members: its pages are reached by name only.
+        return format_html_join(
+            " · ",
+            '<a href="{}">{}</a>',
+            [
+                (reverse("assessments:compliance", args=[obj.pk]), _("合规情况（按年）")),
+                (
+                    f"{reverse('admin:assessments_activity_add')}?party_org={obj.pk}",
+                    _("记录组织生活"),
+                ),
+            ],
         )
 
     @admin.display(description=_("职务"))

@@ -49,6 +49,10 @@ _PARTY_VIEW = frozenset(
         "members.view_lostcontact",
         "members.view_lostcontactstep",
         "members.view_disposition",
+        # Organizational life and its assessment (assessments).
+        "assessments.view_activity",
+        "assessments.view_partyorgassessment",
+        "assessments.view_memberreview",
     }
 )
 _PARTY_EDIT = frozenset(
@@ -89,6 +93,15 @@ _PARTY_EDIT = frozenset(
         "members.delete_lostcontactstep",
         "members.add_disposition",
         "members.change_disposition",
+        # Organizational life: the secretary records it, the managing bodies may too.
+        "assessments.add_activity",
+        "assessments.change_activity",
+        # 民主评议党员 is held by the member's Party organization.
+        "assessments.add_memberreview",
+        "assessments.change_memberreview",
+        # The annual assessment is the managing bodies' (§九), not the assessed secretary's.
+        "assessments.add_partyorgassessment",
+        "assessments.change_partyorgassessment",
     }
 )
 # Regional workstations serve a zone: the 两新工委 and the street committees keep them.
@@ -107,6 +120,8 @@ _SECRETARY_EDIT = _PARTY_EDIT - {
     "orgs.change_followupvisit",
     "members.add_approval",
     "members.change_approval",
+    "assessments.add_partyorgassessment",
+    "assessments.change_partyorgassessment",
 }
 # The full 身份证号, each time on record (members.IdNumberReveal).
 _REVEAL = frozenset({"members.reveal_id_number"})

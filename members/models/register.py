@@ -251,6 +251,8 @@ class Post(models.Model):
         SOCIAL_WORKER = "social_worker", _("社会工作者")
 
     COMMITTEE_KINDS = (Kind.SECRETARY, Kind.DEPUTY_SECRETARY, Kind.COMMITTEE_MEMBER)
+    # A Party organization with one of these in post has a committee (支部委员会).
+    COMMITTEE_BESIDES_SECRETARY = (Kind.DEPUTY_SECRETARY, Kind.COMMITTEE_MEMBER)
 
     kind = models.CharField(_("职务"), max_length=20, choices=Kind)
     member = models.ForeignKey(

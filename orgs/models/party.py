@@ -91,6 +91,11 @@ class PartyOrganization(models.Model):
         default=False,
         help_text=_("社会组织自身党委下设的支部等；不享受书记津贴和活动经费（§五、§十）"),
     )
+    has_groups = models.BooleanField(
+        _("设有党小组"),
+        default=False,
+        help_text=_("设党小组的，党小组会每月召开一次（组织生活合规检查）"),
+    )
     covered_orgs = models.ManyToManyField(
         SocialOrg, verbose_name=_("覆盖社会组织"), related_name="party_orgs", blank=True
     )

@@ -1,0 +1,291 @@
+"""Organizational life (组织生活, §六 and §七; domain.md §2): what a Party organization held,
+when, on what, and who attended. Compliance (assessments.rules) reads these records."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from members.models import Member
+from orgs.models import PartyOrganization
+from orgs.validators import future_date_errors
+
+
+class ActivityQuerySet(models.QuerySet):
+    def for_scope(self, scope):
+        """Activities of the Party organizations the scope sees."""
+        if scope.sees_everything:
+            return self
+        return self.filter(party_org__in=PartyOrganization.objects.for_scope(scope).values("pk"))
+
+
+class Activity(models.Model):
+    """One activity of organizational life or service (三会一课, 主题党日, 志愿服务 …)."""
+
+    class Kind(models.TextChoices):
+        GENERAL_MEETING = "general_meeting", _("支部党员大会")
+        COMMITTEE_MEETING = "committee_meeting", _("支委会")
+        GROUP_MEETING = "group_meeting", _("党小组会")
+        PARTY_LECTURE = "party_lecture", _("党课")
+        THEME_DAY = "theme_day", _("主题党日")
+        LIFE_MEETING = "life_meeting", _("组织生活会")
+        MEMBER_REVIEW = "member_review", _("民主评议党员")
+        PARTY_ANALYSIS = "party_analysis", _("党性分析")
+        OBSERVATION = "observation", _("组织生活旁听")
+        # §七: serving the public, the members' posts and pledges, and the orgs' work.
+        VOLUNTEER = "volunteer", _("志愿服务")
+        MASS_CONTACT = "mass_contact", _("联系服务群众")
+        PIONEER = "pioneer", _("先锋岗、责任区、服务窗口、设岗定责、承诺践诺")
+        THEME_WORK = "theme_work", _("业务竞赛、岗位示范、诚信建设")
+
+    party_org = models.ForeignKey(
+        PartyOrganization,
+        verbose_name=_("党组织"),
+        on_delete=models.PROTECT,
+        related_name="activities",
+    )
+    kind = models.CharField(_("活动类型"), max_length=20, choices=Kind)
+    held_on = models.DateField(_("活动日期"))
+    topic = models.CharField(_("主题"), max_length=200)
+    online = models.BooleanField(
+        _("网上开展"), default=False, help_text=_("通过网上党组织开展的活动（§六）")
+    )
+    location = models.CharField(_("地点"), max_length=200, blank=True)
+    attendees = models.ManyToManyField(
+        Member,
+        verbose_name=_("参加党员"),
+        related_name="activities_attended",
+        blank=True,
+        help_text=_("本党组织党员，及在本党组织参加组织生活的党员"),
+    )
+    observers = models.CharField(
+        _("上级党组织列席人员"), max_length=300, blank=True, help_text=_("姓名及职务，多人用、分隔")
+    )
+    minutes = models.TextField(_("会议记录"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    history = HistoricalRecords(m2m_fields=[attendees])
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("组织生活")
+        verbose_name_plural = _("组织生活（三会一课等）")
+        ordering = ["-held_on", "party_org"]
+        indexes = [
+            # Compliance: a Party organization's activities of a kind in a year.
+            models.Index(fields=["party_org", "kind", "held_on"], name="activity_org_kind_day_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.held_on} {self.get_kind_display()}：{self.topic}"
+
+    def clean(self):
+        errors = dict(future_date_errors(self, ("held_on",)))
+        party_org = self.party_org if self.party_org_id else None
+        if party_org and self.held_on and "held_on" not in errors:
+            if self.held_on < party_org.founded_on:
+                errors["held_on"] = _("活动日期不能早于党组织成立日期（{day}）").format(
+                    day=party_org.founded_on
+                )
+            elif party_org.dissolved_on and self.held_on > party_org.dissolved_on:
+                errors["held_on"] = _("党组织已于{day}撤销").format(day=party_org.dissolved_on)
+        if self.topic and not self.topic.strip():
+            errors["topic"] = _("请填写主题")
+        if errors:
+            raise ValidationError(errors)
+
+
+def eligible_attendees(party_org):
+    """Members who may attend: on the register and held by the Party organization, or
+    attending it under multiple-organization life (一方隶属、参加多重组织生活)."""
+    return (
+        Member.objects.on_register()
+        .filter(models.Q(party_org=party_org) | models.Q(attends=party_org))
+        .distinct()
+    )
+
+
+class Grade(models.TextChoices):
+    """Grades of an annual assessment and of 民主评议党员."""
+
+    EXCELLENT = "excellent", _("优秀")
+    PASS = "pass", _("合格")
+    BASIC = "basic", _("基本合格")
+    FAIL = "fail", _("不合格")
+
+
+class Evaluation(models.TextChoices):
+    """双述双评: how the higher organization and the members judge a secretary's report."""
+
+    GOOD = "good", _("好")
+    FAIRLY_GOOD = "fairly_good", _("较好")
+    FAIR = "fair", _("一般")
+    POOR = "poor", _("差")
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def for_scope(self, scope):
+        if scope.sees_everything:
+            return self
+        return self.filter(party_org__in=PartyOrganization.objects.for_scope(scope).values("pk"))
+
+
+class PartyOrgAssessment(models.Model):
+    """年度考核 of a Party organization by its managing body (§九), with the secretary's
+    双述双评; a grade of 合格 or better pays the secretary's allowance (§五)."""
+
+    party_org = models.ForeignKey(
+        PartyOrganization,
+        verbose_name=_("党组织"),
+        on_delete=models.PROTECT,
+        related_name="assessments",
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    # 双述双评: the secretary reports to the higher organization and to the members.
+    report_to_higher = models.TextField(_("向上级党组织述职"), blank=True)
+    higher_evaluation = models.CharField(
+        _("上级党组织评议"), max_length=12, choices=Evaluation, blank=True
+    )
+    report_to_members = models.TextField(_("向党员述职"), blank=True)
+    members_evaluation = models.CharField(
+        _("党员评议"), max_length=12, choices=Evaluation, blank=True
+    )
+    suggested_grade = models.CharField(
+        _("建议等次"), max_length=10, choices=Grade, editable=False, blank=True
+    )
+    suggestion_reasons = models.CharField(_("建议依据"), max_length=300, editable=False, blank=True)
+    grade = models.CharField(_("考核等次"), max_length=10, choices=Grade)
+    override_reason = models.CharField(
+        _("调整理由"),
+        max_length=300,
+        blank=True,
+        help_text=_("考核等次与建议等次不同时必填"),
+    )
+    assessed_on = models.DateField(_("考核日期"))
+    assessed_by = models.ForeignKey(
+        "orgs.Unit",
+        verbose_name=_("考核单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="party_org_assessments",
+    )
+
+    history = HistoricalRecords()
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("党组织年度考核")
+        verbose_name_plural = _("党组织年度考核")
+        ordering = ["-year", "party_org"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["party_org", "year"],
+                name="assessment_one_per_year",
+                violation_error_message=_("该党组织该年度已有考核结果"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.party_org} {self.year}年 {self.get_grade_display()}"
+
+    @property
+    def passed(self):
+        """合格 or better: what the secretary's allowance reads (§五)."""
+        return self.grade in (Grade.EXCELLENT, Grade.PASS)
+
+    def clean(self):
+        errors = dict(future_date_errors(self, ("assessed_on",)))
+        if self.assessed_on and self.year and self.assessed_on.year < self.year:
+            errors["assessed_on"] = _("考核日期不能早于考核年度")
+        if self.party_org_id and self.year and self.year < self.party_org.founded_on.year:
+            errors["year"] = _("党组织成立于{year}年，不能考核此前的年度").format(
+                year=self.party_org.founded_on.year
+            )
+        if (
+            self.grade
+            and self.suggested_grade
+            and self.grade != self.suggested_grade
+            and not self.override_reason.strip()
+        ):
+            errors["override_reason"] = _(
+                "考核等次（{grade}）与建议等次（{suggested}）不同，须填写调整理由"
+            ).format(grade=self.get_grade_display(), suggested=self.get_suggested_grade_display())
+        if errors:
+            raise ValidationError(errors)
+
+
+class MemberReviewQuerySet(models.QuerySet):
+    def for_scope(self, scope):
+        """Reviews of the members the scope sees (members.models.member_scope_q)."""
+        return self.filter(member__in=Member.objects.for_scope(scope).values("pk"))
+
+
+class MemberReview(models.Model):
+    """民主评议党员: a member's grade for a year, given by their Party organization. 不合格
+    leads to the disposition of an unqualified member (members.Disposition)."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="reviews"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    party_org = models.ForeignKey(
+        PartyOrganization,
+        verbose_name=_("评议党组织"),
+        on_delete=models.PROTECT,
+        related_name="member_reviews",
+    )
+    grade = models.CharField(_("评议等次"), max_length=10, choices=Grade)
+    notes = models.CharField(_("评议意见"), max_length=300, blank=True)
+    reviewed_on = models.DateField(_("评议日期"))
+
+    history = HistoricalRecords()
+    objects = MemberReviewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("民主评议党员")
+        verbose_name_plural = _("民主评议党员")
+        ordering = ["-year", "party_org", "member"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "year"],
+                name="member_review_one_per_year",
+                violation_error_message=_("该党员该年度已有评议结果"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.year}年 {self.get_grade_display()}"
+
+    def clean(self):
+        errors = dict(future_date_errors(self, ("reviewed_on",)))
+        if self.reviewed_on and self.year and self.reviewed_on.year < self.year:
+            errors["reviewed_on"] = _("评议日期不能早于评议年度")
+        member = self.member if self.member_id else None
+        if member and self.year and self.year < member.joined_on.year:
+            errors["year"] = _("该党员{year}年入党，不能评议此前的年度").format(
+                year=member.joined_on.year
+            )
+        if self.grade == Grade.FAIL and not self.notes.strip():
+            errors["notes"] = _("评议为不合格的，须填写评议意见")
+        if (
+            member
+            and self.party_org_id
+            and not (
+                member.party_org_id == self.party_org_id
+                or member.attends.filter(pk=self.party_org_id).exists()
+            )
+        ):
+            errors["party_org"] = _("该党员的组织关系不在此党组织，也未在此参加组织生活")
+        if errors:
+            raise ValidationError(errors)

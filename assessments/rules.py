@@ -1,0 +1,171 @@
+"""Compliance of organizational life (三会一课, 主题党日, 组织生活会, 民主评议; domain.md §3)
+as pure functions over plain values: which required activities a Party organization held,
+missed, or still has to hold in each period of a year.
+
+The requirements and their frequencies are settings (config/rules.py
+ACTIVITY_REQUIREMENTS); they can be passed in for tests.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+MONTH, QUARTER, YEAR = "month", "quarter", "year"
+COMMITTEE, GROUPS = "committee", "groups"
+# The state of one requirement in one period.
+MET, MISSED, DUE, UPCOMING = "met", "missed", "due", "upcoming"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    kind: str  # an Activity.Kind value
+    every: str  # MONTH, QUARTER or YEAR
+    only_with: str = ""  # "", COMMITTEE or GROUPS
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    def __contains__(self, day):
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Check:
+    requirement: Requirement
+    period: Period
+    held: int  # activities of the kind held in the period
+    state: str  # MET, MISSED, DUE or UPCOMING
+
+
+def requirements(configured=None):
+    configured = settings.ACTIVITY_REQUIREMENTS if configured is None else configured
+    return tuple(Requirement(*item) for item in configured)
+
+
+def periods(year, every):
+    """The periods of `year` for a frequency: 12 months, 4 quarters or the year."""
+    if every == YEAR:
+        return [Period(date(year, 1, 1), date(year, 12, 31))]
+    months = 1 if every == MONTH else 3 if every == QUARTER else None
+    if months is None:
+        raise ValueError(f"unknown frequency {every!r}")
+    result = []
+    for first in range(1, 13, months):
+        last = first + months - 1
+        result.append(
+            Period(date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1]))
+        )
+    return result
+
+
+def applies(requirement, *, has_committee, has_groups):
+    if requirement.only_with == COMMITTEE:
+        return has_committee
+    if requirement.only_with == GROUPS:
+        return has_groups
+    return True
+
+
+def compliance(
+    *,
+    year,
+    today,
+    held_on,
+    has_committee,
+    has_groups,
+    founded_on=None,
+    dissolved_on=None,
+    configured=None,
+):
+    """Every applicable requirement in every period of `year`, with its state.
+
+    `held_on` maps an activity kind to the dates it was held. A period counts only while
+    the Party organization existed for all of it (founded on or before its first day, not
+    dissolved by its last: it no longer exists on its 撤销日期, as in orgs.rules.active_on):
+    a branch founded on 10 February owes no February meeting.
+    A period not yet over is DUE until the activity is held (then MET), and UPCOMING
+    before it starts; a period over without it is MISSED.
+    """
+    checks = []
+    for requirement in requirements(configured):
+        if not applies(requirement, has_committee=has_committee, has_groups=has_groups):
+            continue
+        days = held_on.get(requirement.kind, ())
+        for period in periods(year, requirement.every):
+            if founded_on and founded_on > period.start:
+                continue
+            if dissolved_on and dissolved_on <= period.end:
+                continue
+            held = sum(1 for day in days if day in period)
+            if held:
+                state = MET
+            elif period.end < today:
+                state = MISSED
+            elif period.start <= today:
+                state = DUE
+            else:
+                state = UPCOMING
+            checks.append(Check(requirement, period, held, state))
+    return checks
+
+
+def gaps(checks):
+    """The missed requirements (periods over without the activity)."""
+    return [check for check in checks if check.state == MISSED]
+
+
+# --- annual assessment of a Party organization (§五, §九) ---------------------------------
+
+EXCELLENT, PASS, BASIC, FAIL = "excellent", "pass", "basic", "fail"
+GOOD = "good"  # the best 双述双评 evaluation
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    grade: str
+    reasons: tuple
+
+
+def suggested_grade(
+    *,
+    required,
+    missed,
+    has_secretary,
+    higher_evaluation="",
+    members_evaluation="",
+    pass_share=None,
+    basic_share=None,
+):
+    """The grade the year's facts suggest (the assessor may choose another, with a reason).
+
+    `required` and `missed` count the year's required activities whose periods are over
+    (rules.compliance: MET + MISSED, and MISSED). More than ASSESSMENT_BASIC_MAX_GAP_SHARE
+    missing → 不合格; more than ASSESSMENT_PASS_MAX_GAP_SHARE → 基本合格; none missing,
+    a secretary in post and both 双述双评 evaluations 好 → 优秀; otherwise 合格. Without a
+    secretary in post the grade is at most 基本合格.
+    """
+    pass_share = settings.ASSESSMENT_PASS_MAX_GAP_SHARE if pass_share is None else pass_share
+    basic_share = settings.ASSESSMENT_BASIC_MAX_GAP_SHARE if basic_share is None else basic_share
+    share = missed / required if required else 0
+    counted = _("应开展组织生活{required}项，缺失{missed}项")
+    reasons = [counted.format(required=required, missed=missed)]
+    if share > basic_share:
+        return Suggestion(FAIL, (*reasons, _("缺失超过{share:.0%}").format(share=basic_share)))
+    if share > pass_share:
+        grade = BASIC
+        reasons.append(_("缺失超过{share:.0%}").format(share=pass_share))
+    elif missed == 0 and has_secretary and higher_evaluation == GOOD == members_evaluation:
+        grade = EXCELLENT
+        reasons.append(_("组织生活无缺失，双述双评均为好"))
+    else:
+        grade = PASS
+    if not has_secretary and grade in (EXCELLENT, PASS):
+        grade = BASIC
+        reasons.append(_("年末未配备书记"))
+    return Suggestion(grade, tuple(reasons))

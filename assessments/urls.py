@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import path
+
+from assessments import views
+
+app_name = "assessments"
+urlpatterns = [
+    path(
+        "party-orgs/<int:pk>/compliance/",
+        admin.site.admin_view(lambda request, pk: views.compliance(request, admin.site, pk)),
+        name="compliance",
+    ),
+]
