@@ -114,3 +114,47 @@ class OrgYearRecordFactory(factory.django.DjangoModelFactory):
 
     org = factory.SubFactory(SocialOrgFactory)
     year = 2025
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    """An activity of organizational life; pass party_org (and attendees=[members])."""
+
+    class Meta:
+        model = "assessments.Activity"
+        skip_postgeneration_save = True
+
+    kind = "general_meeting"
+    held_on = datetime.date(2025, 3, 20)
+    topic = factory.Sequence(lambda n: f"学习贯彻党的二十大精神（{n}）")
+
+    @factory.post_generation
+    def attendees(self, create, members):
+        if create and members:
+            self.attendees.set(members)
+
+
+class PartyOrgAssessmentFactory(factory.django.DjangoModelFactory):
+    """A Party organization's annual assessment; pass party_org. The suggestion is set as
+    the admin form would store it (here: the same grade)."""
+
+    class Meta:
+        model = "assessments.PartyOrgAssessment"
+
+    year = 2024
+    grade = "pass"
+    suggested_grade = factory.LazyAttribute(lambda o: o.grade)
+    suggestion_reasons = "应开展组织生活22项，缺失0项"
+    assessed_on = datetime.date(2025, 2, 20)
+
+
+class MemberReviewFactory(factory.django.DjangoModelFactory):
+    """民主评议党员 of a member; pass member (reviewed by the member's Party organization)."""
+
+    class Meta:
+        model = "assessments.MemberReview"
+
+    year = 2024
+    party_org = factory.LazyAttribute(lambda o: o.member.party_org)
+    grade = "pass"
+    notes = factory.LazyAttribute(lambda o: "多次无故不参加组织生活" if o.grade == "fail" else "")
+    reviewed_on = datetime.date(2024, 12, 20)
