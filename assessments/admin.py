@@ -7,11 +7,9 @@ the one named by ?party_org= from a list), and its members to tick as attendees.
 from django import forms
 from django.contrib import admin
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from assessments import selectors
 from assessments.models import (
     Activity,
     Grade,
@@ -21,7 +19,12 @@ from assessments.models import (
 )
 from members.admin_common import MemberFilter, PartyOrgFilter
 from members.models import Member
-from orgs.admin_tools import AnnotatedListMixin, KeepCurrentChoicesForm, count_of
+from orgs.admin_tools import (
+    AnnotatedListMixin,
+    KeepCurrentChoicesForm,
+    M2MHistoryMixin,
+    count_of,
+)
 from orgs.scoped_admin import (
     HistoryAdmin,
     KeptRecordsMixin,
@@ -48,13 +51,9 @@ class ActivityForm(KeepCurrentChoicesForm):
         if field is None:
             return
         party_org = self._party_org()
-        # The Party organization's own members (and those attending it) to tick; the
-        # field's queryset is already limited to the user's scope.
-        offered = (
-            field.queryset.filter(pk__in=eligible_attendees(party_org).values("pk"))
-            if party_org is not None
-            else Member.objects.none()
-        )
+        # The Party organization is one of the user's scope (its field's choices); its
+        # members and those attending it are offered, also ones working outside the scope.
+        offered = eligible_attendees(party_org) if party_org is not None else Member.objects.none()
         same_party_org = party_org is not None and party_org.pk == self.instance.party_org_id
         if self.instance.pk and same_party_org:
             # Who attended stays on record, also after leaving the Party organization.
@@ -77,7 +76,9 @@ class ActivityForm(KeepCurrentChoicesForm):
 
 
 @admin.register(Activity)
-class ActivityAdmin(AnnotatedListMixin, KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
+class ActivityAdmin(
+    AnnotatedListMixin, M2MHistoryMixin, KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin
+):
     form = ActivityForm
     list_display = ("held_on", "kind", "topic", "party_org", "online", "attendee_count")
     list_display_links = ("held_on", "topic")
@@ -123,8 +124,8 @@ class ActivityAdmin(AnnotatedListMixin, KeptRecordsMixin, ScopedAdminMixin, Hist
 
 
 class AssessmentForm(KeepCurrentChoicesForm):
-    """The suggested grade is worked out from the year's facts when the form is checked;
-    a different grade needs a reason (PartyOrgAssessment.clean)."""
+    """The suggested grade is worked out from the year's facts when the form is checked
+    (PartyOrgAssessment.clean); a different grade needs a reason."""
 
     class Meta:
         model = PartyOrgAssessment
@@ -134,24 +135,7 @@ class AssessmentForm(KeepCurrentChoicesForm):
         )  # fmt: skip
         widgets = {"assessed_on": forms.DateInput(attrs={"type": "date"})}
 
-    def clean(self):
-        cleaned = super().clean()
-        party_org, year = cleaned.get("party_org"), cleaned.get("year")
-        today = timezone.localdate()
-        if party_org and year:
-            if year > today.year:
-                self.add_error("year", _("不能考核尚未开始的年度"))
-                return cleaned
-            suggested = selectors.suggestion(
-                party_org,
-                year,
-                today,
-                cleaned.get("higher_evaluation", ""),
-                cleaned.get("members_evaluation", ""),
-            )
-            self.instance.suggested_grade = suggested.grade
-            self.instance.suggestion_reasons = "；".join(suggested.reasons)[:300]
-        return cleaned
+    # The suggestion and the reason for another grade: PartyOrgAssessment.clean().
 
 
 @admin.register(PartyOrgAssessment)
@@ -199,6 +183,7 @@ class PartyOrgAssessmentAdmin(KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
 
 @admin.register(MemberReview)
 class MemberReviewAdmin(KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
+    form = KeepCurrentChoicesForm
     list_display = ("member", "year", "grade", "party_org", "reviewed_on", "disposition")
     list_filter = ("year", "grade", PartyOrgFilter, MemberFilter)
     list_select_related = ("member", "party_org")

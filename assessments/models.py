@@ -3,7 +3,9 @@ when, on what, and who attended. Compliance (assessments.rules) reads these reco
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -12,9 +14,11 @@ from orgs.models import PartyOrganization
 from orgs.validators import future_date_errors
 
 
-class ActivityQuerySet(models.QuerySet):
+class PartyOrgScopedQuerySet(models.QuerySet):
+    """Records of a Party organization (activities, assessments, the reviews it held):
+    seen by whoever sees the Party organization."""
+
     def for_scope(self, scope):
-        """Activities of the Party organizations the scope sees."""
         if scope.sees_everything:
             return self
         return self.filter(party_org__in=PartyOrganization.objects.for_scope(scope).values("pk"))
@@ -75,7 +79,7 @@ class Activity(models.Model):
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     history = HistoricalRecords(m2m_fields=[attendees])
-    objects = ActivityQuerySet.as_manager()
+    objects = PartyOrgScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("组织生活")
@@ -97,7 +101,7 @@ class Activity(models.Model):
                 errors["held_on"] = _("活动日期不能早于党组织成立日期（{day}）").format(
                     day=party_org.founded_on
                 )
-            elif party_org.dissolved_on and self.held_on > party_org.dissolved_on:
+            elif party_org.dissolved_on and self.held_on >= party_org.dissolved_on:
                 errors["held_on"] = _("党组织已于{day}撤销").format(day=party_org.dissolved_on)
         if self.topic and not self.topic.strip():
             errors["topic"] = _("请填写主题")
@@ -108,10 +112,9 @@ class Activity(models.Model):
 def eligible_attendees(party_org):
     """Members who may attend: on the register and held by the Party organization, or
     attending it under multiple-organization life (一方隶属、参加多重组织生活)."""
-    return (
-        Member.objects.on_register()
-        .filter(models.Q(party_org=party_org) | models.Q(attends=party_org))
-        .distinct()
+    attending = Member.attends.through.objects.filter(partyorganization=party_org)
+    return Member.objects.on_register().filter(
+        models.Q(party_org=party_org) | models.Q(pk__in=attending.values("member_id"))
     )
 
 
@@ -133,13 +136,6 @@ class Evaluation(models.TextChoices):
     POOR = "poor", _("差")
 
 
-class AssessmentQuerySet(models.QuerySet):
-    def for_scope(self, scope):
-        if scope.sees_everything:
-            return self
-        return self.filter(party_org__in=PartyOrganization.objects.for_scope(scope).values("pk"))
-
-
 class PartyOrgAssessment(models.Model):
     """年度考核 of a Party organization by its managing body (§九), with the secretary's
     双述双评; a grade of 合格 or better pays the secretary's allowance (§五)."""
@@ -150,7 +146,7 @@ class PartyOrgAssessment(models.Model):
         on_delete=models.PROTECT,
         related_name="assessments",
     )
-    year = models.PositiveSmallIntegerField(_("年度"))
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
     # 双述双评: the secretary reports to the higher organization and to the members.
     report_to_higher = models.TextField(_("向上级党组织述职"), blank=True)
     higher_evaluation = models.CharField(
@@ -182,7 +178,7 @@ class PartyOrgAssessment(models.Model):
     )
 
     history = HistoricalRecords()
-    objects = AssessmentQuerySet.as_manager()
+    objects = PartyOrgScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("党组织年度考核")
@@ -205,13 +201,28 @@ class PartyOrgAssessment(models.Model):
         return self.grade in (Grade.EXCELLENT, Grade.PASS)
 
     def clean(self):
+        from assessments import selectors  # selectors reads these models
+
         errors = dict(future_date_errors(self, ("assessed_on",)))
-        if self.assessed_on and self.year and self.assessed_on.year < self.year:
+        today = timezone.localdate()
+        if self.assessed_on and self.year is not None and self.assessed_on.year < self.year:
             errors["assessed_on"] = _("考核日期不能早于考核年度")
-        if self.party_org_id and self.year and self.year < self.party_org.founded_on.year:
+        if self.year is not None and not assessable(self.year, today):
+            errors["year"] = _("{year}年度尚未结束，{month}月起方可考核").format(
+                year=self.year, month=settings.ASSESSMENT_FROM_MONTH
+            )
+        elif self.party_org_id and self.year and self.year < self.party_org.founded_on.year:
             errors["year"] = _("党组织成立于{year}年，不能考核此前的年度").format(
                 year=self.party_org.founded_on.year
             )
+        if self.party_org_id and self.year and "year" not in errors:
+            # Every write path gets the suggestion of the facts, and must give a reason
+            # for another grade.
+            suggested = selectors.suggestion(
+                self.party_org, self.year, today, self.higher_evaluation, self.members_evaluation
+            )
+            self.suggested_grade = suggested.grade
+            self.suggestion_reasons = "；".join(suggested.reasons)[:300]
         if (
             self.grade
             and self.suggested_grade
@@ -225,12 +236,6 @@ class PartyOrgAssessment(models.Model):
             raise ValidationError(errors)
 
 
-class MemberReviewQuerySet(models.QuerySet):
-    def for_scope(self, scope):
-        """Reviews of the members the scope sees (members.models.member_scope_q)."""
-        return self.filter(member__in=Member.objects.for_scope(scope).values("pk"))
-
-
 class MemberReview(models.Model):
     """民主评议党员: a member's grade for a year, given by their Party organization. 不合格
     leads to the disposition of an unqualified member (members.Disposition)."""
@@ -238,7 +243,7 @@ class MemberReview(models.Model):
     member = models.ForeignKey(
         Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="reviews"
     )
-    year = models.PositiveSmallIntegerField(_("年度"))
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000)])
     party_org = models.ForeignKey(
         PartyOrganization,
         verbose_name=_("评议党组织"),
@@ -250,7 +255,7 @@ class MemberReview(models.Model):
     reviewed_on = models.DateField(_("评议日期"))
 
     history = HistoricalRecords()
-    objects = MemberReviewQuerySet.as_manager()
+    objects = PartyOrgScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("民主评议党员")
@@ -269,7 +274,7 @@ class MemberReview(models.Model):
 
     def clean(self):
         errors = dict(future_date_errors(self, ("reviewed_on",)))
-        if self.reviewed_on and self.year and self.reviewed_on.year < self.year:
+        if self.reviewed_on and self.year is not None and self.reviewed_on.year < self.year:
             errors["reviewed_on"] = _("评议日期不能早于评议年度")
         member = self.member if self.member_id else None
         if member and self.year and self.year < member.joined_on.year:
@@ -289,3 +294,10 @@ class MemberReview(models.Model):
             errors["party_org"] = _("该党员的组织关系不在此党组织，也未在此参加组织生活")
         if errors:
             raise ValidationError(errors)
+
+
+def assessable(year, today):
+    """A year may be assessed once over, or in its last months (ASSESSMENT_FROM_MONTH)."""
+    return year < today.year or (
+        year == today.year and today.month >= settings.ASSESSMENT_FROM_MONTH
+    )

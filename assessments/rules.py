@@ -64,12 +64,15 @@ def periods(year, every):
     return result
 
 
-def applies(requirement, *, has_committee, has_groups):
-    if requirement.only_with == COMMITTEE:
-        return has_committee
-    if requirement.only_with == GROUPS:
-        return has_groups
-    return True
+def applies(requirement, *, has_committee, has_groups, period=None, today=None):
+    """Whether the requirement binds. `has_committee` and `has_groups` are booleans or
+    callables of a day: a committee formed in June owes no 支委会 for May. A period is
+    judged by its last day, or by today while it runs."""
+    condition = {COMMITTEE: has_committee, GROUPS: has_groups}.get(requirement.only_with, True)
+    if not callable(condition):
+        return condition
+    day = period.end if today is None or period.end < today else today
+    return condition(day)
 
 
 def compliance(
@@ -85,7 +88,8 @@ def compliance(
 ):
     """Every applicable requirement in every period of `year`, with its state.
 
-    `held_on` maps an activity kind to the dates it was held. A period counts only while
+    `held_on` maps an activity kind to the dates it was held; `has_committee` and
+    `has_groups` are booleans or callables of a day (see applies()). A period counts only while
     the Party organization existed for all of it (founded on or before its first day, not
     dissolved by its last: it no longer exists on its 撤销日期, as in orgs.rules.active_on):
     a branch founded on 10 February owes no February meeting.
@@ -94,13 +98,19 @@ def compliance(
     """
     checks = []
     for requirement in requirements(configured):
-        if not applies(requirement, has_committee=has_committee, has_groups=has_groups):
-            continue
         days = held_on.get(requirement.kind, ())
         for period in periods(year, requirement.every):
             if founded_on and founded_on > period.start:
                 continue
             if dissolved_on and dissolved_on <= period.end:
+                continue
+            if not applies(
+                requirement,
+                has_committee=has_committee,
+                has_groups=has_groups,
+                period=period,
+                today=today,
+            ):
                 continue
             held = sum(1 for day in days if day in period)
             if held:
@@ -155,6 +165,13 @@ def suggested_grade(
     share = missed / required if required else 0
     counted = _("应开展组织生活{required}项，缺失{missed}项")
     reasons = [counted.format(required=required, missed=missed)]
+    if not required:
+        # Nothing to judge by (founded in December, assessed in January): no 优秀.
+        reasons.append(_("无可评判的组织生活"))
+        grade = PASS if has_secretary else BASIC
+        if not has_secretary:
+            reasons.append(_("年末未配备书记"))
+        return Suggestion(grade, tuple(reasons))
     if share > basic_share:
         return Suggestion(FAIL, (*reasons, _("缺失超过{share:.0%}").format(share=basic_share)))
     if share > pass_share:

@@ -9,9 +9,24 @@ from members.models import Post
 
 
 def has_committee(party_org, today):
-    """A deputy secretary or committee member in post: the Party organization has a
-    committee, so 支委会 is required."""
+    """A deputy secretary or committee member in post on `today`: the Party organization
+    has a committee, so 支委会 is required."""
     return in_post(party_org, Post.COMMITTEE_BESIDES_SECRETARY, today)
+
+
+def committee_days(party_org):
+    """A callable of a day: whether the Party organization had a committee then (for
+    rules.compliance, which asks period by period). One query for all days."""
+    terms = list(
+        Post.objects.filter(
+            party_org=party_org, kind__in=Post.COMMITTEE_BESIDES_SECRETARY
+        ).values_list("started_on", "ended_on")
+    )
+
+    def on(day):
+        return any(start <= day and (end is None or end > day) for start, end in terms)
+
+    return on
 
 
 def in_post(party_org, kinds, day):
@@ -39,8 +54,7 @@ def compliance(party_org, year, today):
         year=year,
         today=today,
         held_on=held_on(party_org, year),
-        # A past year's committee is the one of its last day.
-        has_committee=has_committee(party_org, min(today, date(year, 12, 31))),
+        has_committee=committee_days(party_org),
         has_groups=party_org.has_groups,
         founded_on=party_org.founded_on,
         dissolved_on=party_org.dissolved_on,

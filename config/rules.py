@@ -108,4 +108,6 @@ ACTIVITY_REQUIREMENTS = (
 # be missing for 合格 and for 基本合格; 优秀 needs none missing and both 双述双评
 # evaluations 好. Without a secretary in post at the end of the year, at most 基本合格.
 ASSESSMENT_PASS_MAX_GAP_SHARE = 0.2
+# A year is assessed once over; its own December onwards, the year-end review may start.
+ASSESSMENT_FROM_MONTH = 12
 ASSESSMENT_BASIC_MAX_GAP_SHARE = 0.5

@@ -110,7 +110,11 @@ class ScopedAdminMixin:
         return obj
 
     def _ensure_in_scope(self, request, object_id):
-        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+        try:
+            found = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            found = False  # not an id at all
+        if not found:
             raise Http404
 
     def history_view(self, request, object_id, extra_context=None):

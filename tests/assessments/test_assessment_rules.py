@@ -60,8 +60,9 @@ CASES = [
     ("fail just above 50% (51 of 100)", 100, 51, True, GOOD, GOOD, FAIL),
     ("fail just above 50% (12 of 22)", 22, 12, True, "", "", FAIL),
     ("fail when everything is missing", 22, 22, True, GOOD, GOOD, FAIL),
-    # Nothing required (a Party organization founded in December, say): no share missing.
-    ("zero required: excellent with secretary and both good", 0, 0, True, GOOD, GOOD, EXCELLENT),
+    # Nothing required (a Party organization founded in December, say): nothing to judge
+    # by, so never 优秀 (it would pay for a year without evidence).
+    ("zero required: no excellent without evidence", 0, 0, True, GOOD, GOOD, PASS),
     ("zero required: pass without both good", 0, 0, True, GOOD, FAIR, PASS),
     ("zero required: basic without secretary", 0, 0, False, GOOD, GOOD, BASIC),
     # No secretary in post: at most 基本合格.

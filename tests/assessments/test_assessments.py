@@ -442,20 +442,31 @@ def test_a_year_not_yet_begun_is_refused(client, assessing):
     school = assessing["party_orgs"]["school"]
     client.force_login(assessing["users"]["xuanwu_two_new"])
     errors = form_errors(client.post(reverse(ASSESSMENT_ADD), assessment_data(school, year=2026)))
-    assert errors["year"] == ["不能考核尚未开始的年度"]
+    assert errors["year"] == ["2026年度尚未结束，12月起方可考核"]
     assert not PartyOrgAssessment.objects.exists()
 
 
-def test_the_current_year_may_be_assessed_on_what_is_over(client, assessing):
+def test_the_current_year_is_assessed_from_december_on_what_is_over(client, assessing):
+    """In March the year is not over: refused. From December (ASSESSMENT_FROM_MONTH) its
+    assessment may start, judged on the periods over so far."""
     school = assessing["party_orgs"]["school"]
-    hold_year(school, year=2025, months=range(1, 3))
+    hold_year(school, year=2025, months=range(1, 12))
     client.force_login(assessing["users"]["xuanwu_two_new"])
-    response = client.post(
-        reverse(ASSESSMENT_ADD), assessment_data(school, year=2025, assessed_on="2025-03-10")
+    url = reverse(ASSESSMENT_ADD)
+    errors = form_errors(
+        client.post(url, assessment_data(school, year=2025, assessed_on="2025-03-10"))
     )
+    assert errors["year"] == ["2025年度尚未结束，12月起方可考核"]
+    december = datetime.datetime(2025, 12, 10, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(december, tick=False):
+        client.force_login(assessing["users"]["xuanwu_two_new"])  # a fresh session then
+        response = client.post(url, assessment_data(school, year=2025, assessed_on="2025-12-10"))
     assert response.status_code == 302, form_errors(response)
+    assert "/login/" not in response["Location"]
     assessment = PartyOrgAssessment.objects.get(year=2025)
-    assert assessment.suggestion_reasons.startswith(counted(4, 0))
+    # By 10 December: 11 主题党日 and the 4 quarters' 支部党员大会 and 党课 (the fourth
+    # quarter's already held counts though the quarter runs on), all held.
+    assert assessment.suggestion_reasons.startswith(counted(19, 0))
 
 
 def test_an_assessment_dated_in_the_future_or_before_its_year_is_refused(client, assessing):
@@ -745,3 +756,23 @@ def test_the_review_list_needs_few_queries_whatever_its_length(client, assessing
     many, many_rows = count_queries(client, url)
     assert (few_rows, many_rows) == (1, 13)
     assert many == few <= MAX_QUERIES, (few, many)
+
+
+def test_a_review_is_seen_through_the_party_organization_that_held_it(client, assessing):
+    """民主评议 belongs to the reviewing Party organization: the secretary of another one
+    does not see it, even for a member who works in an org of theirs."""
+    law = assessing["party_orgs"]["law"]
+    lawyer = assessing["members"]["m_law"]
+    review = MemberReviewFactory(member=lawyer, party_org=law, year=2024)
+    client.force_login(assessing["users"]["secretary"])
+    listed = client.get(reverse(REVIEW_LIST)).context["cl"].result_list
+    assert review.pk not in {row.pk for row in listed}
+    url = reverse("admin:assessments_memberreview_change", args=[review.pk])
+    assert client.get(url).status_code == 404
+    history = reverse("admin:assessments_memberreview_history", args=[review.pk])
+    assert client.get(history).status_code == 404
+
+
+def test_a_history_url_with_no_id_is_404(client, assessing):
+    client.force_login(assessing["users"]["secretary"])
+    assert client.get("/admin/assessments/activity/abc/history/").status_code == 404

@@ -584,3 +584,18 @@ def test_a_requirement_applies_only_with_its_condition(
     requirement = rules.Requirement(GENERAL, QUARTER, only_with)
     applies = rules.applies(requirement, has_committee=has_committee, has_groups=has_groups)
     assert applies is expected
+
+
+def test_committee_meetings_are_owed_only_from_the_month_a_committee_exists():
+    """A committee formed on 15 June owes no 支委会 for January to May (judged by each
+    month's last day), and owes June's."""
+    formed = D(2025, 6, 15)
+    checks = rules.compliance(
+        year=2025,
+        today=D(2025, 12, 31),
+        held_on={},
+        has_committee=lambda day: day >= formed,
+        has_groups=False,
+    )
+    months = [c.period.start.month for c in checks if c.requirement.kind == "committee_meeting"]
+    assert months == list(range(6, 13))
