@@ -193,6 +193,12 @@ class MemberReviewAdmin(KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
     autocomplete_fields = ("member", "party_org")
     history_list_display = ("grade",)
 
+    def get_list_display(self, request):
+        # The link to 处置不合格党员 only for those who may start one.
+        if request.user.has_perm("members.add_disposition"):
+            return self.list_display
+        return tuple(name for name in self.list_display if name != "disposition")
+
     @admin.display(description=_("后续处置"))
     def disposition(self, obj):
         if obj.grade != Grade.FAIL:

@@ -10,18 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members.models import Member
-from orgs.models import PartyOrganization
+from orgs.models import PartyOrganization, PartyOrgScopedQuerySet
 from orgs.validators import future_date_errors
-
-
-class PartyOrgScopedQuerySet(models.QuerySet):
-    """Records of a Party organization (activities, assessments, the reviews it held):
-    seen by whoever sees the Party organization."""
-
-    def for_scope(self, scope):
-        if scope.sees_everything:
-            return self
-        return self.filter(party_org__in=PartyOrganization.objects.for_scope(scope).values("pk"))
 
 
 class Activity(models.Model):

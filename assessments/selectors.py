@@ -8,12 +8,6 @@ from assessments.models import Activity, PartyOrgAssessment
 from members.models import Post
 
 
-def has_committee(party_org, today):
-    """A deputy secretary or committee member in post on `today`: the Party organization
-    has a committee, so 支委会 is required."""
-    return in_post(party_org, Post.COMMITTEE_BESIDES_SECRETARY, today)
-
-
 def committee_days(party_org):
     """A callable of a day: whether the Party organization had a committee then (for
     rules.compliance, which asks period by period). One query for all days."""
@@ -32,11 +26,7 @@ def committee_days(party_org):
 def in_post(party_org, kinds, day):
     """Whether someone held one of the post `kinds` of the Party organization on `day`
     (appointed by then, not yet left)."""
-    return (
-        Post.objects.current(day)
-        .filter(party_org=party_org, kind__in=kinds, started_on__lte=day)
-        .exists()
-    )
+    return Post.objects.current(day).filter(party_org=party_org, kind__in=kinds).exists()
 
 
 def held_on(party_org, year):

@@ -287,18 +287,10 @@ class PartyOrganizationAdmin(
     def activities_link(self, obj):
         if obj is None or obj.pk is None:
             return _("保存后可记录组织生活")
-        # assessments builds on members: its pages are reached by name only.
-        return format_html_join(
-            " · ",
-            '<a href="{}">{}</a>',
-            [
-                (reverse("assessments:compliance", args=[obj.pk]), _("合规情况（按年）")),
-                (
-                    f"{reverse('admin:assessments_activity_add')}?party_org={obj.pk}",
-                    _("记录组织生活"),
-                ),
-            ],
-        )
+        # assessments builds on members: its page is reached by name only. Users who may
+        # record an activity find 记录组织生活 there.
+        url = reverse("assessments:compliance", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("组织生活合规情况（按年）"))
 
     @admin.display(description=_("职务"))
     def posts_link(self, obj):

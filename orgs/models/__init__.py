@@ -19,6 +19,7 @@ from orgs.models.coverage import CoveragePlan, FollowUpVisit, MassOrganization
 from orgs.models.party import (
     PartyOrganization,
     PartyOrgQuerySet,
+    PartyOrgScopedQuerySet,
     Workstation,
     WorkstationQuerySet,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "OrgDocument",
     "OrgYearRecord",
     "PartyOrgQuerySet",
+    "PartyOrgScopedQuerySet",
     "PartyOrganization",
     "Region",
     "Sector",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from orgs.models.archive import SocialOrg, Unit
-from orgs.models.party import PartyOrganization
+from orgs.models.party import PartyOrganization, PartyOrgScopedQuerySet
 from orgs.querysets import ScopedQuerySet
 from orgs.validators import future_date_errors
 
@@ -146,14 +146,6 @@ class CoveragePlan(models.Model):
             raise ValidationError(errors)
 
 
-class FollowUpVisitQuerySet(models.QuerySet):
-    def for_scope(self, scope):
-        """Visits to the Party organizations the scope sees."""
-        if scope.sees_everything:
-            return self
-        return self.filter(party_org__in=PartyOrganization.objects.for_scope(scope).values("pk"))
-
-
 class FollowUpVisit(models.Model):
     """跟踪指导: a visit to a new Party organization (§四 "防止边建边散")."""
 
@@ -168,7 +160,7 @@ class FollowUpVisit(models.Model):
     findings = models.TextField(_("指导情况"))
 
     history = HistoricalRecords()
-    objects = FollowUpVisitQuerySet.as_manager()
+    objects = PartyOrgScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("跟踪指导")

@@ -62,6 +62,16 @@ class PartyOrgQuerySet(models.QuerySet):
         return self.filter(dissolved_on__isnull=True)
 
 
+class PartyOrgScopedQuerySet(models.QuerySet):
+    """Records of a Party organization (follow-up visits, activities, assessments, the
+    reviews it held): seen by whoever sees the Party organization."""
+
+    def for_scope(self, scope):
+        if scope.sees_everything:
+            return self
+        return self.filter(party_org__in=PartyOrganization.objects.for_scope(scope).values("pk"))
+
+
 class PartyOrganization(models.Model):
     """党组织 (§四): a committee, general branch or branch covering one or more orgs."""
 
