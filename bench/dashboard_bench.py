@@ -75,7 +75,8 @@ LEFT JOIN (
         UNION ALL
         SELECT g.socialorg_id, 0, 1, 0, 0, 0, 0
         FROM members_post_guided_orgs g JOIN members_post t ON t.id = g.post_id
-        WHERE t.kind = 'instructor' AND (t.ended_on IS NULL OR t.ended_on > %(today)s)
+        WHERE t.kind = 'instructor' AND t.started_on <= %(today)s
+          AND (t.ended_on IS NULL OR t.ended_on > %(today)s)
         UNION ALL
         SELECT m.org_id, 0, 0, 1, 0, 0, 0 FROM orgs_massorganization m
         WHERE m.dissolved_on IS NULL OR m.dissolved_on > %(today)s

@@ -79,6 +79,7 @@ def instructing(today):
     return Post.guided_orgs.through.objects.filter(
         Q(post__ended_on__isnull=True) | Q(post__ended_on__gt=today),
         post__kind=Post.Kind.INSTRUCTOR,
+        post__started_on__lte=today,
     )
 
 

@@ -224,10 +224,11 @@ class PostQuerySet(models.QuerySet):
         return self.filter(Q(party_org__in=party_orgs) | Q(pk__in=guiding))
 
     def current(self, today=None):
-        """Posts in office: no end date, or one not yet passed (Post.is_current)."""
+        """Posts in office on `today`: begun by then, with no end date or one not yet
+        passed (Post.is_current). Asked about a past day, a later appointment is not."""
         today = today or timezone.localdate()
         # A post ended today is over: on a handover day only the successor is current.
-        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today))
+        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=today), started_on__lte=today)
 
 
 class Post(models.Model):
@@ -320,7 +321,8 @@ class Post(models.Model):
 
     @property
     def is_current(self):
-        return self.ended_on is None or self.ended_on > timezone.localdate()
+        today = timezone.localdate()
+        return self.started_on <= today and (self.ended_on is None or self.ended_on > today)
 
     def clean(self):
         errors = {}
