@@ -53,6 +53,18 @@ _PARTY_VIEW = frozenset(
         "assessments.view_activity",
         "assessments.view_partyorgassessment",
         "assessments.view_memberreview",
+        "assessments.view_activityattachment",
+        "assessments.view_pointrule",
+        "assessments.view_pointentry",
+        "assessments.view_contactrecord",
+        "assessments.view_typicalcase",
+        # Unit records (training, joint meetings, unit assessments): the scope shows a
+        # unit its own, and a 两新工委 or 组织部 those of its territory.
+        "assessments.view_trainingsession",
+        "assessments.view_trainingattendance",
+        "assessments.view_jointmeeting",
+        "assessments.view_jointmeetingdecision",
+        "assessments.view_unitassessment",
     }
 )
 _PARTY_EDIT = frozenset(
@@ -96,6 +108,24 @@ _PARTY_EDIT = frozenset(
         # Organizational life: the secretary records it, the managing bodies may too.
         "assessments.add_activity",
         "assessments.change_activity",
+        "assessments.add_activityattachment",
+        "assessments.change_activityattachment",
+        "assessments.delete_activityattachment",
+        # 积分考核 entries and the contact systems (§九) are kept by the Party organization.
+        "assessments.add_pointentry",
+        "assessments.change_pointentry",
+        "assessments.delete_pointentry",
+        "assessments.add_contactrecord",
+        "assessments.change_contactrecord",
+        # Typical cases (§十) are found and promoted by the managing bodies.
+        "assessments.add_typicalcase",
+        "assessments.change_typicalcase",
+        # Departments train their orgs' party workers (§五).
+        "assessments.add_trainingsession",
+        "assessments.change_trainingsession",
+        "assessments.add_trainingattendance",
+        "assessments.change_trainingattendance",
+        "assessments.delete_trainingattendance",
         # 民主评议党员 is held by the member's Party organization.
         "assessments.add_memberreview",
         "assessments.change_memberreview",
@@ -122,9 +152,37 @@ _SECRETARY_EDIT = _PARTY_EDIT - {
     "members.change_approval",
     "assessments.add_partyorgassessment",
     "assessments.change_partyorgassessment",
+    "assessments.add_typicalcase",
+    "assessments.change_typicalcase",
+    "assessments.add_trainingsession",
+    "assessments.change_trainingsession",
+    "assessments.add_trainingattendance",
+    "assessments.change_trainingattendance",
+    "assessments.delete_trainingattendance",
 }
 # The full 身份证号, each time on record (members.IdNumberReveal).
 _REVEAL = frozenset({"members.reveal_id_number"})
+
+# The leading bodies' own work (§五, §九): they set the point rules of 积分考核, hold
+# model training courses and joint meetings, and assess units' Party-building work.
+_LEAD_EDIT = frozenset(
+    {
+        "assessments.add_pointrule",
+        "assessments.change_pointrule",
+        "assessments.add_unitassessment",
+        "assessments.change_unitassessment",
+        "assessments.add_trainingsession",
+        "assessments.change_trainingsession",
+        "assessments.add_trainingattendance",
+        "assessments.change_trainingattendance",
+        "assessments.delete_trainingattendance",
+        "assessments.add_jointmeeting",
+        "assessments.change_jointmeeting",
+        "assessments.add_jointmeetingdecision",
+        "assessments.change_jointmeetingdecision",
+        "assessments.delete_jointmeetingdecision",
+    }
+)
 
 # The coverage dashboard (ledger) is the 两新工委's and the 组织部's (domain.md §1).
 _DASHBOARD = frozenset({"orgs.view_coverage_dashboard"})
@@ -143,10 +201,10 @@ ROLE_PERMISSIONS = {
     # 两新工委 keeps the registers and, working on members, may see a full ID number.
     # It also settles an org's managing channel where the rules of §八 do not fit.
     Unit.Kind.TWO_NEW: frozenset(
-        _CHANNEL | _REVEAL | _WORKSTATION_EDIT | _DASHBOARD | {"orgs.override_channel"}
+        _CHANNEL | _REVEAL | _WORKSTATION_EDIT | _DASHBOARD | _LEAD_EDIT | {"orgs.override_channel"}
     ),
     # 组织部 leads (§八 牵头抓总): reads everything in its jurisdiction.
-    Unit.Kind.ORGANIZATION_DEPT: frozenset(_VIEWER | _REVEAL | _DASHBOARD),
+    Unit.Kind.ORGANIZATION_DEPT: frozenset(_VIEWER | _REVEAL | _DASHBOARD | _LEAD_EDIT),
     # The managing channels (§八) keep the Party organizations and members of their orgs.
     Unit.Kind.SUPERVISOR: _CHANNEL,
     Unit.Kind.INDUSTRY_COMMITTEE: _CHANNEL,

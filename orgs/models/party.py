@@ -64,12 +64,15 @@ class PartyOrgQuerySet(models.QuerySet):
 
 class PartyOrgScopedQuerySet(models.QuerySet):
     """Records of a Party organization (follow-up visits, activities, assessments, the
-    reviews it held): seen by whoever sees the Party organization."""
+    reviews it held): seen by whoever sees the Party organization. A model reaching its
+    Party organization through another record names the path (`party_org_path`)."""
 
     def for_scope(self, scope):
         if scope.sees_everything:
             return self
-        return self.filter(party_org__in=PartyOrganization.objects.for_scope(scope).values("pk"))
+        path = getattr(self.model, "party_org_path", "party_org")
+        visible = PartyOrganization.objects.for_scope(scope).values("pk")
+        return self.filter(**{f"{path}__in": visible})
 
 
 class PartyOrganization(models.Model):

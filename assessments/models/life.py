@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from members.models import Member
 from orgs.models import PartyOrganization, PartyOrgScopedQuerySet
-from orgs.validators import future_date_errors
+from orgs.validators import future_date_errors, validate_document_file
 
 
 class Activity(models.Model):
@@ -97,6 +97,58 @@ class Activity(models.Model):
             errors["topic"] = _("请填写主题")
         if errors:
             raise ValidationError(errors)
+
+
+def attachment_upload_to(instance, filename):
+    # Grouped per activity; the stored name keeps only the upload's extension, so a crafted
+    # filename cannot reach outside the folder (as orgs.models.document_upload_to).
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    return f"activities/{instance.activity_id}/{stamp}.{ext}"
+
+
+class ActivityAttachment(models.Model):
+    """A file of an activity: the sign-in sheet, photos, the minutes as scanned."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("组织生活"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    title = models.CharField(_("说明"), max_length=200, blank=True)
+    file = models.FileField(
+        _("文件"), upload_to=attachment_upload_to, validators=[validate_document_file]
+    )
+    original_name = models.CharField(_("原文件名"), max_length=255, blank=True, editable=False)
+    size = models.PositiveIntegerField(_("大小（字节）"), default=0, editable=False)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(excluded_fields=["file"])
+    objects = PartyOrgScopedQuerySet.as_manager()
+    party_org_path = "activity__party_org"
+
+    class Meta:
+        verbose_name = _("组织生活附件")
+        verbose_name_plural = _("组织生活附件")
+        ordering = ["activity", "uploaded_at"]
+
+    def __str__(self):
+        return self.title or self.original_name or str(_("附件"))
+
+    def save(self, *args, **kwargs):
+        upload = self.file
+        if upload and not self.original_name:
+            self.original_name = upload.name.rsplit("/", 1)[-1][:255]
+        if upload:
+            self.size = upload.size
+        super().save(*args, **kwargs)
 
 
 def eligible_attendees(party_org):
