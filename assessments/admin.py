@@ -206,3 +206,7 @@ class MemberReviewAdmin(KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
         # 不合格 feeds the disposition workflow of the member lifecycle.
         url = reverse("admin:members_disposition_add")
         return format_html('<a href="{}?member={}">{}</a>', url, obj.member_id, _("处置不合格党员"))
+
+
+# The other admin modules of the app register on import.
+from assessments import admin_points, admin_work  # noqa: E402, F401
