@@ -8,3 +8,11 @@ class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "assessments"
     verbose_name = _("组织生活与考核")
+
+    def ready(self):
+        from assessments import selectors
+        from members import coverage
+
+        # §四 防止边建边散: a new Party organization without organizational life is at risk.
+        if selectors.idle_q not in coverage.NEW_PARTY_ORG_RISKS:
+            coverage.NEW_PARTY_ORG_RISKS.append(selectors.idle_q)

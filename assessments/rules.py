@@ -7,6 +7,7 @@ ACTIVITY_REQUIREMENTS); they can be passed in for tests.
 """
 
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -128,6 +129,80 @@ def compliance(
 def gaps(checks):
     """The missed requirements (periods over without the activity)."""
     return [check for check in checks if check.state == MISSED]
+
+
+# --- the same gaps for thousands of Party organizations ----------------------------------
+#
+# A worklist judges every Party organization of a city at once. What the database gives
+# is, per kind, a bitmask of the months with an activity (bit m-1 for month m); that is
+# all compliance() needs of the dates, since every period is whole months. Tests hold
+# missed_periods() to gaps(compliance()).
+
+
+def month_bit(month):
+    return 1 << (month - 1)
+
+
+_MONTHS_OF = {
+    MONTH: tuple(month_bit(m) for m in range(1, 13)),
+    QUARTER: tuple(sum(month_bit(m) for m in range(q * 3 + 1, q * 3 + 4)) for q in range(4)),
+    YEAR: (sum(month_bit(m) for m in range(1, 13)),),
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _periods_over(year, every, today, founded_on, dissolved_on):
+    """(index, period) of `every` in `year` that are over by `today` and that the Party
+    organization existed for in full (as compliance())."""
+    return tuple(
+        (index, period)
+        for index, period in enumerate(periods(year, every))
+        if period.end < today
+        and not (founded_on and founded_on > period.start)
+        and not (dissolved_on and dissolved_on <= period.end)
+    )
+
+
+def missed_periods(
+    *,
+    year,
+    today,
+    months_held,
+    has_committee,
+    has_groups,
+    founded_on=None,
+    dissolved_on=None,
+    configured=None,
+):
+    """gaps(compliance(...)) from `months_held` ({kind: bitmask of months held}) instead of
+    dates: the same checks, found without building the periods still running."""
+    missed = []
+    for requirement in requirements(configured):
+        over = _periods_over(year, requirement.every, today, founded_on, dissolved_on)
+        if not over:
+            continue
+        condition = {COMMITTEE: has_committee, GROUPS: has_groups}.get(requirement.only_with)
+        if condition is False:
+            continue
+        held = months_held.get(requirement.kind, 0)
+        months_of = _MONTHS_OF[requirement.every]
+        for index, period in over:
+            if held & months_of[index]:
+                continue
+            if callable(condition) and not condition(period.end):
+                continue
+            missed.append(Check(requirement, period, 0, MISSED))
+    return missed
+
+
+def period_label(check):
+    """How a period is named in a list of gaps: 3月, 第二季度, 全年."""
+    every, start = check.requirement.every, check.period.start
+    if every == MONTH:
+        return _("{month}月").format(month=start.month)
+    if every == QUARTER:
+        return _("第{n}季度").format(n="一二三四"[(start.month - 1) // 3])
+    return _("全年")
 
 
 # --- annual assessment of a Party organization (§五, §九) ---------------------------------

@@ -1,11 +1,17 @@
 """What compliance (assessments.rules) needs, gathered from the database."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Sum, Value, When
 
 from assessments import rules
 from assessments.models import Activity, PartyOrgAssessment
+from members.coverage import existing_q
 from members.models import Post
+from orgs.models import PartyOrganization
 
 
 def committee_days(party_org):
@@ -75,3 +81,126 @@ def grades(year, party_orgs):
     without an assessment is absent."""
     rows = PartyOrgAssessment.objects.filter(year=year, party_org__in=party_orgs)
     return dict(rows.values_list("party_org_id", "grade"))
+
+
+def idle_q(today):
+    """A Party organization without organizational life for NEW_PARTY_ORG_IDLE_DAYS
+    (counted from its founding while it has held none): orgs.rules.new_party_org_risks.
+    members.coverage adds it to the new-Party-organization watch."""
+    cutoff = today - timedelta(days=settings.NEW_PARTY_ORG_IDLE_DAYS)
+    recent = Activity.objects.filter(party_org=OuterRef("pk"), held_on__gt=cutoff)
+    return Q(founded_on__lte=cutoff) & ~Exists(recent)
+
+
+def last_activity_on(party_org_ref="pk"):
+    """Subquery: the day of the Party organization's latest activity."""
+    from django.db.models import Subquery
+
+    latest = Activity.objects.filter(party_org=OuterRef(party_org_ref)).order_by("-held_on")
+    return Subquery(latest.values("held_on")[:1])
+
+
+# --- gaps of many Party organizations (rules.missed_periods) ----------------------------
+
+
+def months_held(party_org_ids, year, kinds):
+    """{Party organization id: {kind: bitmask of the months of `year` with an activity of
+    that kind}}, one aggregate row per Party organization. The months are date ranges, not
+    EXTRACT, so SQLite compares text instead of calling a Python function per row."""
+    first = date(year, 1, 1)
+    month_of = Case(
+        *(
+            When(
+                held_on__gte=date(year, month, 1),
+                held_on__lt=date(year + month // 12, month % 12 + 1, 1),
+                then=Value(rules.month_bit(month)),
+            )
+            for month in range(1, 13)
+        ),
+        output_field=IntegerField(),
+    )
+    # SUM(DISTINCT bit) of distinct powers of two is their bitwise OR.
+    masks = {kind: Sum(month_of, filter=Q(kind=kind), distinct=True) for kind in kinds}
+    rows = (
+        Activity.objects.filter(
+            party_org__in=party_org_ids,
+            held_on__gte=first,
+            held_on__lt=date(year + 1, 1, 1),
+            kind__in=kinds,
+        )
+        .order_by()
+        .values("party_org_id")
+        .annotate(**masks)
+    )
+    return {
+        row.pop("party_org_id"): {kind: mask for kind, mask in row.items() if mask}
+        for row in rows
+    }
+
+
+def committee_terms(party_org_ids):
+    """{Party organization id: [(started_on, ended_on)]} of its committee posts besides the
+    secretary (whether it had a committee on a day: rules.COMMITTEE)."""
+    terms = defaultdict(list)
+    posts = Post.objects.filter(
+        party_org__in=party_org_ids, kind__in=Post.COMMITTEE_BESIDES_SECRETARY
+    ).values_list("party_org_id", "started_on", "ended_on")
+    for party_org_id, start, end in posts:
+        terms[party_org_id].append((start, end))
+    return terms
+
+
+def _committee_on(terms):
+    if not terms:
+        return False
+
+    def on(day):
+        return any(start <= day and (end is None or end > day) for start, end in terms)
+
+    return on
+
+
+@dataclass
+class Gaps:
+    party_org: PartyOrganization
+    missed: list  # rules.Check, MISSED
+
+    def by_kind(self):
+        """[(kind, [period labels])] in the order of the requirements."""
+        grouped = {}
+        for check in self.missed:
+            grouped.setdefault(check.requirement.kind, []).append(rules.period_label(check))
+        return list(grouped.items())
+
+
+def existing_in(year):
+    """Party organizations that existed at some time in `year`."""
+    return Q(founded_on__lte=date(year, 12, 31)) & existing_q(date(year, 1, 1))
+
+
+def year_gaps(party_orgs, year, today, kind=""):
+    """Gaps of `party_orgs` (a queryset, scoped by the caller) in `year` as of `today`:
+    (Party organizations judged, [Gaps] of those that missed something, by name).
+    `kind` keeps only the gaps of one activity kind. Four queries, however many."""
+    party_orgs = party_orgs.filter(existing_in(year)).order_by("name")
+    ids = party_orgs.values("pk")
+    kinds = [requirement.kind for requirement in rules.requirements()]
+    held = months_held(ids, year, kinds)
+    terms = committee_terms(ids)
+    judged, found = 0, []
+    for party_org in party_orgs.only("pk", "name", "founded_on", "dissolved_on", "has_groups"):
+        judged += 1
+        missed = rules.missed_periods(
+            year=year,
+            today=today,
+            months_held=held.get(party_org.pk, {}),
+            has_committee=_committee_on(terms.get(party_org.pk)),
+            has_groups=party_org.has_groups,
+            founded_on=party_org.founded_on,
+            dissolved_on=party_org.dissolved_on,
+        )
+        if kind:
+            missed = [check for check in missed if check.requirement.kind == kind]
+        if missed:
+            found.append(Gaps(party_org, missed))
+    return judged, found

@@ -10,4 +10,9 @@ urlpatterns = [
         admin.site.admin_view(lambda request, pk: views.compliance(request, admin.site, pk)),
         name="compliance",
     ),
+    path(
+        "gaps/",
+        admin.site.admin_view(lambda request: views.gaps(request, admin.site)),
+        name="gaps",
+    ),
 ]

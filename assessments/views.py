@@ -5,6 +5,7 @@ to come, each linking to the activities that met it."""
 from datetime import timedelta
 
 from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -94,3 +95,52 @@ def compliance(request, admin_site, pk):
         "may_add": request.user.has_perm("assessments.add_activity"),
     }
     return TemplateResponse(request, "assessments/compliance.html", context)
+
+
+def _year(request, today, first=2000):
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    return min(max(year, first), today.year)
+
+
+@permission_required("assessments.view_activity", raise_exception=True)
+def gaps(request, admin_site):
+    """组织生活缺失: the Party organizations of the user's scope that missed a required
+    activity in a year (periods over), and what they missed."""
+    today = timezone.localdate()
+    year = _year(request, today)
+    kinds = {requirement.kind for requirement in rules.requirements()}
+    kind = request.GET.get("kind", "")
+    if kind not in kinds:
+        kind = ""
+    scoped = PartyOrganization.objects.for_scope(request_scope(request))
+    judged, found = selectors.year_gaps(scoped, year, today, kind=kind)
+    missed_by_kind = dict.fromkeys(
+        (requirement.kind for requirement in rules.requirements()), 0
+    )
+    for item in found:
+        for missed_kind, _periods in item.by_kind():
+            missed_by_kind[missed_kind] += 1
+    page = Paginator(found, 50).get_page(request.GET.get("p"))
+    for item in page:
+        item.rows = [
+            (Activity.Kind(missed_kind).label, "、".join(labels))
+            for missed_kind, labels in item.by_kind()
+        ]
+    context = {
+        **admin_site.each_context(request),
+        "title": _("组织生活缺失的党组织"),
+        "year": year,
+        "years": range(today.year - 4, today.year + 1),
+        "kind": kind,
+        "judged": judged,
+        "count": len(found),
+        "by_kind": [
+            (missed_kind, Activity.Kind(missed_kind).label, count)
+            for missed_kind, count in missed_by_kind.items()
+        ],
+        "page": page,
+    }
+    return TemplateResponse(request, "assessments/gaps.html", context)

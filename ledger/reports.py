@@ -10,6 +10,7 @@ that has to act.
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from assessments import selectors as assessments
 from ledger import summary
 from members import coverage, selectors
 from orgs import rules
@@ -51,6 +52,11 @@ def summary_json(scope, today, *, year, scope_kind, scope_code):
         "by_channel": breakdown_json(result.by_channel),
         "by_key_sector_status": breakdown_json(result.by_key_status),
         "worklists": worklist_items(scope, today),
+        # Organizational life this year (periods over): assessments.selectors.year_gaps.
+        "organizational_life": {
+            "party_orgs": result.life_judged,
+            "with_gaps": result.life_with_gaps,
+        },
     }
 
 
@@ -92,6 +98,7 @@ def worklist_items(scope, today):
         .annotate(
             secretary=coverage.current_secretary(today),
             full=coverage.full_members_held(cap=0),
+            last_activity=assessments.last_activity_on(),
         )
         .order_by("founded_on", "name")
     )
@@ -138,6 +145,7 @@ def worklist_items(scope, today):
                         today=today,
                         has_secretary=party_org.secretary,
                         full_members=party_org.full,
+                        last_activity_on=party_org.last_activity,
                     )
                 ],
             }

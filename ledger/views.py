@@ -4,6 +4,7 @@ Every number links to the admin list that shows the rows it counts, through the 
 filters the summary counts with (ledger.summary, members.coverage, members.selectors).
 """
 
+from dataclasses import dataclass
 from django.contrib.auth.decorators import permission_required
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -130,9 +131,34 @@ def dashboard(request, admin_site):
         ),
         "uncovered_forms": uncovered_forms,
         "breakdowns": breakdowns,
-        "worklists": worklist_rows(request, today, summary.WORKLISTS, result.worklist_counts),
+        "worklists": worklist_rows(request, today, summary.WORKLISTS, result.worklist_counts)
+        + life_gap_rows(request, result),
     }
     return TemplateResponse(request, "ledger/dashboard.html", context)
+
+
+@dataclass(frozen=True)
+class PageWorklist:
+    """A worklist shown on its own page rather than as an admin list filter."""
+
+    key: str
+    title: str
+    help: str
+    overdue: bool = True
+
+
+LIFE_GAPS = PageWorklist(
+    "life_gaps",
+    _("组织生活缺失"),
+    _("本年度已结束的月份、季度中，应开展的三会一课、主题党日等未开展的党组织"),
+)
+
+
+def life_gap_rows(request, result):
+    if not request.user.has_perm("assessments.view_activity"):
+        return []
+    url = f"{reverse('assessments:gaps')}?year={result.today.year}"
+    return [{"worklist": LIFE_GAPS, "count": result.life_with_gaps, "url": url}]
 
 
 def scope_label(user):

@@ -215,19 +215,22 @@ def full_members_held(cap=None):
     return _capped(count_of(_full_members(), "party_org"), cap)
 
 
+# Risks of a new Party organization that other apps know: functions of `today` giving a
+# Q on PartyOrganization. Organizational life (assessments, which imports members)
+# registers "no activity for NEW_PARTY_ORG_IDLE_DAYS" from its AppConfig.ready().
+NEW_PARTY_ORG_RISKS = []
+
+
 def _new_party_orgs_at_risk(today):
     # rules.new_party_org_risks: in its first NEW_PARTY_ORG_WATCH_MONTHS, without a
-    # secretary or with fewer than 3 full members. (The 90 days without activity join
-    # when activities are recorded: issue "Organizational life".)
+    # secretary, with fewer than 3 full members, or idle (NEW_PARTY_ORG_RISKS).
     watched_since = rules.months_before(today, settings.NEW_PARTY_ORG_WATCH_MONTHS)
-    return (
-        existing_q(today)
-        & Q(founded_on__gt=watched_since)
-        & (
-            ~Q(current_secretary(today))
-            | Q(LessThan(full_members_held(), settings.STANDALONE_MIN_FULL_MEMBERS))
-        )
+    risks = ~Q(current_secretary(today)) | Q(
+        LessThan(full_members_held(), settings.STANDALONE_MIN_FULL_MEMBERS)
     )
+    for risk in NEW_PARTY_ORG_RISKS:
+        risks |= risk(today)
+    return existing_q(today) & Q(founded_on__gt=watched_since) & risks
 
 
 def term_due_q(today):
@@ -280,7 +283,7 @@ WORKLISTS = (
         _("新建党组织存在风险"),
         PartyOrganization,
         _new_party_orgs_at_risk,
-        help=_("成立未满12个月，未配备书记或正式党员不足3名"),
+        help=_("成立未满12个月，90天以上未开展组织生活、未配备书记或正式党员不足3名"),
     ),
     Worklist(
         "term_due",

@@ -218,20 +218,17 @@ def size_upgrade(kind, members, general_branch_min=None, committee_min=None):
     return None
 
 
-def new_party_org_risks(
-    *, founded_on, today, has_secretary, full_members, last_activity_on=None, has_activities=False
-):
+def new_party_org_risks(*, founded_on, today, has_secretary, full_members, last_activity_on=None):
     """Why a Party organization in its first 12 months is at risk (§四 "防止边建边散"): no
-    activity for 90 days (once activities are recorded), no secretary, fewer than 3 full
-    members. Empty when it is older, or fine."""
+    organizational life for 90 days (counted from its founding while it has held none), no
+    secretary, fewer than 3 full members. Empty when it is older, or fine."""
     if today >= add_months(founded_on, settings.NEW_PARTY_ORG_WATCH_MONTHS):
         return ()
     risks = []
     idle = settings.NEW_PARTY_ORG_IDLE_DAYS
-    if has_activities:
-        since = last_activity_on or founded_on
-        if (today - since).days >= idle:
-            risks.append(_("{days}天以上未开展组织生活").format(days=idle))
+    since = last_activity_on or founded_on
+    if (today - since).days >= idle:
+        risks.append(_("{days}天以上未开展组织生活").format(days=idle))
     if not has_secretary:
         risks.append(_("未配备书记"))
     if full_members < settings.STANDALONE_MIN_FULL_MEMBERS:

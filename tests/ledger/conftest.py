@@ -19,6 +19,7 @@
   K  covered by P_new, founded 3 months ago, no secretary, 1 full member (at risk)
   T  law firm of 10 staff covered by P_term, founded 2020 (term due); an open 失联 case
   filed  a 备案 community org without USCC, uncovered, no plan
+Organizational life in 2026: P_A held what was due; J, P_new and P_term have gaps.
 """
 
 import datetime
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from assessments.models import Activity
 from members.models import LostContact, Member, Post, Transfer
 from orgs.models import CoveragePlan, MassOrganization, PartyOrganization, SocialOrg, Unit
 from tests import factories
@@ -230,6 +232,15 @@ def city(today, nanjing):
     LostContact.objects.create(
         member=m["t1"], lost_since=D(2025, 10, 1), registered_on=D(2026, 5, 1)
     )
+    # Organizational life: P_A held all that was due by 15 June (主题党日 each month,
+    # 支部党员大会 and 党课 in the first quarter); J, new and term held none (gaps).
+    life = [(Activity.Kind.THEME_DAY, D(2026, month, 10)) for month in range(1, 6)]
+    life += [
+        (Activity.Kind.GENERAL_MEETING, D(2026, 2, 5)),
+        (Activity.Kind.PARTY_LECTURE, D(2026, 3, 5)),
+    ]
+    for kind, day in life:
+        Activity.objects.create(party_org=p["A"], kind=kind, held_on=day, topic="组织生活")
     return c
 
 
@@ -251,9 +262,12 @@ CITY_WORKLISTS = {
     "lost_contact_unregistered": 1, "stale_archives": 1, "talk_overdue": 0,
     "activist_ready": 0, "probation_ending": 0, "probation_overdue": 0,
     "floating_to_transfer": 0, "corrections_ending": 0,
+    # Organizational life (a page of its own, not an admin list): J, new and term.
+    "life_gaps": 3,
 }  # fmt: skip
 XUANWU_WORKLISTS = {
     **dict.fromkeys(CITY_WORKLISTS, 0),
+    "life_gaps": 1,  # J (P_A has none; the old one was dissolved before the year)
     "uncovered_without_plan": 2, "plans_overdue": 1, "ready_to_stand_alone": 1,
     "key_sector_violations": 1, "transfers_overdue": 1, "transfers_in_transit": 1,
 }  # fmt: skip

@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from assessments.models import Activity
 from members import coverage
 from members.models import Member, Post
 from orgs import rules
@@ -186,6 +187,8 @@ class PartyOrgCase:
     secretaries: tuple = ()  # ended_on of each secretary post (None: in office)
     full: int = 0  # full members whose relationship it holds (working in the org it covers)
     uncounted: bool = False  # plus a probationary and a transferred-out member it holds
+    # Its latest organizational life; a new one held some 10 days ago unless told otherwise.
+    last_activity_on: datetime.date | None = None
 
 
 ELEVEN_MONTHS_AGO = rules.add_months(TODAY, -11)
@@ -193,8 +196,10 @@ TWELVE_MONTHS_AGO = rules.add_months(TODAY, -12)
 
 
 def new(key, **fields):
-    """A Party organization of 11 months holding 3 full members, unless told otherwise."""
-    return PartyOrgCase(key, **{"founded_on": ELEVEN_MONTHS_AGO, "full": 3, **fields})
+    """A Party organization of 11 months holding 3 full members and holding organizational
+    life (10 days ago), unless told otherwise."""
+    defaults = {"founded_on": ELEVEN_MONTHS_AGO, "full": 3, "last_activity_on": TODAY - 10 * DAY}
+    return PartyOrgCase(key, **{**defaults, **fields})
 
 
 def term(key, kind, started_on, **fields):
@@ -212,6 +217,21 @@ def founded(key, kind, founded_on, **fields):
 PARTY_ORG_CASES = [
     # the first 12 months (founded within them: watched)
     new("new_fine", secretaries=(None,)),
+    # organizational life: none for 90 days is a risk (from its founding while none held)
+    new("new_idle_ninety_days", secretaries=(None,), last_activity_on=TODAY - 90 * DAY),
+    new("new_idle_eighty_nine_days", secretaries=(None,), last_activity_on=TODAY - 89 * DAY),
+    new(
+        "new_without_activity_founded_ninety_days_ago",
+        secretaries=(None,),
+        founded_on=TODAY - 90 * DAY,
+        last_activity_on=None,
+    ),
+    new(
+        "new_without_activity_founded_eighty_nine_days_ago",
+        secretaries=(None,),
+        founded_on=TODAY - 89 * DAY,
+        last_activity_on=None,
+    ),
     new("new_without_a_secretary"),
     new("new_secretary_left_today", secretaries=(TODAY,)),
     new("new_secretary_leaving_tomorrow", secretaries=(TOMORROW,)),
@@ -329,6 +349,12 @@ class Table:
                     kind=Post.Kind.SECRETARY, member=held[0], party_org=party_org,
                     started_on=case.founded_on, ended_on=ended_on,
                 )  # fmt: skip
+        if case.last_activity_on:
+            # The day before too: the latest one is what counts.
+            for day in (case.last_activity_on - DAY, case.last_activity_on):
+                Activity.objects.create(
+                    party_org=party_org, kind=Activity.Kind.THEME_DAY, held_on=day, topic="主题党日"
+                )
         return party_org
 
     # --- the SQL side ---
@@ -449,8 +475,9 @@ class PartyOrgVerdict:
 def party_org_verdicts(today, keys=None):
     keys = keys or {}
     verdicts = {}
-    for party_org in PartyOrganization.objects.prefetch_related("posts", "members"):
+    for party_org in PartyOrganization.objects.prefetch_related("posts", "members", "activities"):
         exists = rules.active_on(party_org.dissolved_on, today)
+        held = [a.held_on for a in party_org.activities.all() if a.held_on <= today]
         has_secretary = any(
             post.kind == Post.Kind.SECRETARY and in_office(post.ended_on, today)
             for post in party_org.posts.all()
@@ -462,7 +489,7 @@ def party_org_verdicts(today, keys=None):
         )
         risks = rules.new_party_org_risks(
             founded_on=party_org.founded_on, today=today, has_secretary=has_secretary,
-            full_members=full,
+            full_members=full, last_activity_on=max(held, default=None),
         )  # fmt: skip
         key = keys.get(party_org.pk, f"party org pk {party_org.pk}")
         verdicts[key] = PartyOrgVerdict(
@@ -695,6 +722,8 @@ def test_a_registered_org_whose_archive_is_older_than_twelve_months_is_stale(tab
 # --- new Party organizations, 换届 ------------------------------------------------------------
 
 AT_RISK = {
+    "new_idle_ninety_days",
+    "new_without_activity_founded_ninety_days_ago",
     "new_without_a_secretary",
     "new_secretary_left_today",
     "new_two_full_members_and_uncounted_ones",
@@ -707,7 +736,8 @@ def test_a_new_party_org_without_a_secretary_or_three_full_members_is_at_risk(
     table, party_org_verdicts_today
 ):
     by_rule = keys_where(party_org_verdicts_today, lambda v: v.at_risk)
-    # Not: fine, a secretary leaving tomorrow or replaced, 12 months old, dissolved.
+    # Not: fine, idle for 89 days, a secretary leaving tomorrow or replaced, 12 months old,
+    # dissolved.
     assert by_rule == AT_RISK
     assert table.sql_party_orgs(coverage.BY_KEY["new_party_orgs_at_risk"].q(TODAY)) == by_rule
 

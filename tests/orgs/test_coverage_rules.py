@@ -155,21 +155,22 @@ ALL_RISKS = ("90天以上未开展组织生活", "未配备书记", "正式党�
 
 
 @pytest.mark.parametrize(
-    ("today", "secretary", "full", "last_activity", "has_activities", "risks"),
+    ("today", "secretary", "full", "last_activity", "risks"),
     [
-        (D(2026, 6, 15), True, 3, D(2026, 6, 1), True, ()),
-        (D(2026, 6, 15), False, 3, D(2026, 6, 1), True, ("未配备书记",)),
-        (D(2026, 6, 15), True, 2, D(2026, 6, 1), True, ("正式党员2名，不足3名",)),
-        (D(2026, 6, 15), True, 3, D(2026, 3, 17), True, ("90天以上未开展组织生活",)),
-        (D(2026, 6, 15), True, 3, D(2026, 3, 18), True, ()),  # 89 days
-        (D(2026, 6, 15), True, 3, None, False, ()),  # no activities recorded yet
-        (D(2026, 6, 15), True, 3, None, True, ("90天以上未开展组织生活",)),  # none since founding
-        (D(2027, 1, 9), False, 0, None, True, ALL_RISKS),  # the last day watched
-        (D(2027, 1, 10), False, 0, None, True, ()),  # 12 months on: no longer watched
+        (D(2026, 6, 15), True, 3, D(2026, 6, 1), ()),
+        (D(2026, 6, 15), False, 3, D(2026, 6, 1), ("未配备书记",)),
+        (D(2026, 6, 15), True, 2, D(2026, 6, 1), ("正式党员2名，不足3名",)),
+        (D(2026, 6, 15), True, 3, D(2026, 3, 17), ("90天以上未开展组织生活",)),
+        (D(2026, 6, 15), True, 3, D(2026, 3, 18), ()),  # 89 days
+        (D(2026, 6, 15), True, 3, None, ("90天以上未开展组织生活",)),  # none since founding
+        (D(2026, 4, 9), True, 3, None, ()),  # founded 89 days ago, none yet
+        (D(2026, 4, 10), True, 3, None, ("90天以上未开展组织生活",)),  # 90 days
+        (D(2027, 1, 9), False, 0, None, ALL_RISKS),  # the last day watched
+        (D(2027, 1, 10), False, 0, None, ()),  # 12 months on: no longer watched
     ],
 )  # fmt: skip
 def test_a_new_party_org_is_at_risk_without_activity_secretary_or_three_full_members(
-    today, secretary, full, last_activity, has_activities, risks
+    today, secretary, full, last_activity, risks
 ):
     found = rules.new_party_org_risks(
         founded_on=FOUNDED,
@@ -177,7 +178,6 @@ def test_a_new_party_org_is_at_risk_without_activity_secretary_or_three_full_mem
         has_secretary=secretary,
         full_members=full,
         last_activity_on=last_activity,
-        has_activities=has_activities,
     )
     assert found == risks
 
