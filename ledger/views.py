@@ -5,6 +5,7 @@ filters the summary counts with (ledger.summary, members.coverage, members.selec
 """
 
 from dataclasses import dataclass
+
 from django.contrib.auth.decorators import permission_required
 from django.template.response import TemplateResponse
 from django.urls import reverse
