@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Sum, Value, When
+from django.utils.translation import gettext_lazy as _
 
-from assessments import rules
+from assessments import points, rules
 from assessments.models import Activity, PartyOrgAssessment
 from members.coverage import existing_q
 from members.models import Post
@@ -133,8 +135,7 @@ def months_held(party_org_ids, year, kinds):
         .annotate(**masks)
     )
     return {
-        row.pop("party_org_id"): {kind: mask for kind, mask in row.items() if mask}
-        for row in rows
+        row.pop("party_org_id"): {kind: mask for kind, mask in row.items() if mask} for row in rows
     }
 
 
@@ -204,3 +205,170 @@ def year_gaps(party_orgs, year, today, kind=""):
         if missed:
             found.append(Gaps(party_org, missed))
     return judged, found
+
+
+# --- 积分考核 (assessments.points) -----------------------------------------------------
+
+
+@dataclass
+class Standing:
+    rank: int
+    member: object
+    total: object
+    lines: tuple
+
+
+def point_rules(year):
+    from assessments.models import PointRule
+
+    return [
+        points.Rule(
+            key=rule.pk,
+            name=rule.name,
+            basis=rule.basis,
+            points=rule.points,
+            activity_kind=rule.activity_kind,
+            review_grade=rule.review_grade,
+            cap=rule.yearly_cap,
+        )
+        for rule in PointRule.objects.in_force(year).order_by("basis", "name", "pk")
+    ]
+
+
+def point_ranking(party_org, year):
+    """The yearly ranking (积分排名) of the members of a Party organization: those whose
+    relationship it holds and those attending it, on the register. Seven queries.
+
+    Attendance counts at any Party organization's activities; absence only from the
+    required activities of the member's own Party organization held after they joined
+    the Party."""
+    from assessments.models import MemberReview, PointEntry, eligible_attendees
+    from assessments.models.points import SERVICE_KINDS
+
+    members = list(eligible_attendees(party_org).order_by("name", "pk"))
+    ids = [member.pk for member in members]
+    facts = {pk: points.Facts() for pk in ids}
+    in_year = {"held_on__gte": date(year, 1, 1), "held_on__lt": date(year + 1, 1, 1)}
+    through = Activity.attendees.through.objects
+    attended = (
+        through.filter(member_id__in=ids, **{f"activity__{k}": v for k, v in in_year.items()})
+        .values_list("member_id", "activity__kind")
+        .annotate(n=models.Count("pk"))
+        .order_by()
+    )
+    for member_id, kind, n in attended:
+        facts[member_id].attended[kind] = n
+    required = {requirement.kind for requirement in rules.requirements()}
+    own = list(
+        Activity.objects.filter(party_org=party_org, kind__in=required, **in_year).values_list(
+            "pk", "kind", "held_on"
+        )
+    )
+    present = set(
+        through.filter(activity_id__in=[pk for pk, _kind, _day in own]).values_list(
+            "activity_id", "member_id"
+        )
+    )
+    for member in members:
+        if member.party_org_id != party_org.pk:
+            continue
+        absent = facts[member.pk].absent
+        for pk, kind, day in own:
+            if day >= member.joined_on and (pk, member.pk) not in present:
+                absent[kind] = absent.get(kind, 0) + 1
+    reviews = MemberReview.objects.filter(year=year, member_id__in=ids)
+    for member_id, grade in reviews.values_list("member_id", "grade"):
+        facts[member_id].review_grade = grade
+    entries = PointEntry.objects.filter(
+        party_org=party_org,
+        member_id__in=ids,
+        on__gte=date(year, 1, 1),
+        on__lt=date(year + 1, 1, 1),
+    )
+    for member_id, rule_id, given in entries.values_list("member_id", "rule_id", "points"):
+        facts[member_id].entries.setdefault(rule_id, []).append(given)
+    in_force = point_rules(year)
+    life_kinds = {kind for kind in Activity.Kind.values if kind not in SERVICE_KINDS}
+    scored = {
+        member.pk: points.score(
+            in_force, facts[member.pk], service_kinds=set(SERVICE_KINDS), life_kinds=life_kinds
+        )
+        for member in members
+    }
+    by_pk = {member.pk: member for member in members}
+    standings = [
+        Standing(position, by_pk[pk], total, scored[pk][1])
+        for position, pk, total in points.rank({pk: scored[pk][0] for pk in ids})
+    ]
+    return in_force, standings
+
+
+# --- 述职评议考核 of a unit (§九) --------------------------------------------------------
+
+
+def unit_facts(unit, year, today):
+    """The facts of a unit's orgs a grade of its Party-building work rests on, as
+    {key: value} (JSON): its orgs (the unit's scope, orgs.scopes) and their coverage today,
+    its Party organizations' organizational life in `year` (periods over by `today`) and
+    their annual assessments, and the training it organized. Rates are percentages with
+    one decimal, as strings."""
+    from assessments.models import Grade, TrainingSession
+    from members import coverage
+    from orgs.models import SocialOrg
+    from orgs.scopes import Scope
+
+    scope = Scope.for_unit(unit)
+    orgs = SocialOrg.objects.for_scope(scope).filter(status=SocialOrg.Status.ACTIVE)
+    counted = orgs.aggregate(
+        orgs=models.Count("pk"),
+        org_covered=models.Count("pk", filter=coverage.organizational_q(today)),
+        work_covered=models.Count("pk", filter=coverage.work_q(today)),
+    )
+    party_orgs = PartyOrganization.objects.for_scope(scope)
+    judged, with_gaps = year_gaps(party_orgs, year, today)
+    grades = dict(
+        PartyOrgAssessment.objects.filter(year=year, party_org__in=party_orgs.values("pk"))
+        .values_list("grade")
+        .annotate(n=models.Count("pk"))
+        .order_by()
+    )
+    trainings = TrainingSession.objects.filter(organizer=unit, starts_on__year=year).aggregate(
+        sessions=models.Count("pk", distinct=True),
+        trainees=models.Count("attendances", distinct=True),
+    )
+
+    def percent(part, whole):
+        return f"{part * 100 / whole:.1f}" if whole else "0.0"
+
+    whole = counted["orgs"]
+    return {
+        "as_of": today.isoformat(),
+        "orgs": whole,
+        "org_covered": counted["org_covered"],
+        "org_coverage_rate": percent(counted["org_covered"], whole),
+        "work_coverage_rate": percent(counted["org_covered"] + counted["work_covered"], whole),
+        "party_orgs": judged,
+        "party_orgs_with_gaps": len(with_gaps),
+        "assessed": sum(grades.values()),
+        **{f"grade_{grade}": grades.get(grade, 0) for grade in Grade.values},
+        "training_sessions": trainings["sessions"],
+        "trainees": trainings["trainees"],
+    }
+
+
+UNIT_FACT_LABELS = {
+    "as_of": _("数据日期"),
+    "orgs": _("社会组织（正常）"),
+    "org_covered": _("已建党组织覆盖"),
+    "org_coverage_rate": _("党的组织覆盖率（%）"),
+    "work_coverage_rate": _("党的工作覆盖率（%）"),
+    "party_orgs": _("党组织"),
+    "party_orgs_with_gaps": _("组织生活有缺失的党组织"),
+    "assessed": _("已年度考核的党组织"),
+    "grade_excellent": _("其中：优秀"),
+    "grade_pass": _("其中：合格"),
+    "grade_basic": _("其中：基本合格"),
+    "grade_fail": _("其中：不合格"),
+    "training_sessions": _("主办培训班"),
+    "trainees": _("培训人次"),
+}

@@ -117,9 +117,7 @@ def gaps(request, admin_site):
         kind = ""
     scoped = PartyOrganization.objects.for_scope(request_scope(request))
     judged, found = selectors.year_gaps(scoped, year, today, kind=kind)
-    missed_by_kind = dict.fromkeys(
-        (requirement.kind for requirement in rules.requirements()), 0
-    )
+    missed_by_kind = dict.fromkeys((requirement.kind for requirement in rules.requirements()), 0)
     for item in found:
         for missed_kind, _periods in item.by_kind():
             missed_by_kind[missed_kind] += 1
@@ -144,3 +142,102 @@ def gaps(request, admin_site):
         "page": page,
     }
     return TemplateResponse(request, "assessments/gaps.html", context)
+
+
+@permission_required("assessments.view_pointentry", raise_exception=True)
+def points(request, admin_site, pk):
+    """积分排名: the members of a Party organization ranked by their points of a year
+    under the point rules in force, each rule's points in its own column."""
+    party_org = get_object_or_404(
+        PartyOrganization.objects.for_scope(request_scope(request)), pk=pk
+    )
+    today = timezone.localdate()
+    year = _year(request, today, first=party_org.founded_on.year)
+    in_force, standings = selectors.point_ranking(party_org, year)
+    rows = []
+    for standing in standings:
+        by_rule = {line.rule.key: line for line in standing.lines}
+        rows.append(
+            {
+                "rank": standing.rank,
+                "member": standing.member,
+                "total": standing.total,
+                "cells": [by_rule.get(rule.key) for rule in in_force],
+            }
+        )
+    context = {
+        **admin_site.each_context(request),
+        "title": _("党员积分排名"),
+        "party_org": party_org,
+        "year": year,
+        "years": range(party_org.founded_on.year, today.year + 1),
+        "rules": in_force,
+        "rows": rows,
+        "may_add": request.user.has_perm("assessments.add_pointentry"),
+        "add_url": f"{reverse('admin:assessments_pointentry_add')}?party_org={party_org.pk}",
+    }
+    return TemplateResponse(request, "assessments/points.html", context)
+
+
+def _assessed_units(request):
+    from assessments.admin_points import ASSESSED_KINDS
+    from assessments.models.work import unit_scope_q
+    from orgs.models import Unit
+
+    return Unit.objects.filter(unit_scope_q(request_scope(request)), kind__in=ASSESSED_KINDS)
+
+
+@permission_required("assessments.view_unitassessment", raise_exception=True)
+def units(request, admin_site):
+    """单位党建述职评议考核: the units a user may see, each with its grade of a year (or
+    none yet) and a link to the facts of its orgs."""
+    from assessments.models import UnitAssessment
+
+    today = timezone.localdate()
+    year = _year(request, today) if "year" in request.GET else today.year - 1
+    listed = list(_assessed_units(request).select_related("region").order_by("level", "name"))
+    graded = {
+        assessment.unit_id: assessment
+        for assessment in UnitAssessment.objects.filter(
+            year=year, unit__in=[unit.pk for unit in listed]
+        )
+    }
+    context = {
+        **admin_site.each_context(request),
+        "title": _("单位党建述职评议考核"),
+        "year": year,
+        "years": range(today.year - 4, today.year + 1),
+        "rows": [(unit, graded.get(unit.pk)) for unit in listed],
+        "may_add": request.user.has_perm("assessments.add_unitassessment"),
+    }
+    return TemplateResponse(request, "assessments/units.html", context)
+
+
+@permission_required("assessments.view_unitassessment", raise_exception=True)
+def unit_facts(request, admin_site, pk):
+    """The facts of one unit's orgs for a year, live (selectors.unit_facts)."""
+    from assessments.models import UnitAssessment, assessable
+
+    unit = get_object_or_404(_assessed_units(request), pk=pk)
+    today = timezone.localdate()
+    year = _year(request, today) if "year" in request.GET else today.year - 1
+    facts = selectors.unit_facts(unit, year, today)
+    assessment = UnitAssessment.objects.filter(unit=unit, year=year).first()
+    context = {
+        **admin_site.each_context(request),
+        "title": _("单位党建工作数据"),
+        "unit": unit,
+        "year": year,
+        "years": range(today.year - 4, today.year + 1),
+        "facts": [
+            (label, facts[key], assessment.facts.get(key, "-") if assessment else None)
+            for key, label in selectors.UNIT_FACT_LABELS.items()
+        ],
+        "assessment": assessment,
+        "may_add": request.user.has_perm("assessments.add_unitassessment")
+        and assessment is None
+        and assessable(year, today),
+        "add_url": f"{reverse('admin:assessments_unitassessment_add')}?"
+        + urlencode({"unit": unit.pk, "year": year}),
+    }
+    return TemplateResponse(request, "assessments/unit_facts.html", context)

@@ -17,31 +17,32 @@ from orgs.models import PartyOrganization, PartyOrgScopedQuerySet, SocialOrg, Un
 from orgs.validators import future_date_errors
 
 
-def unit_scope_q(scope, path):
-    """Records of units (`path` leads to a Unit) a scope sees: its own unit's, and for a
-    两新工委 or 组织部 those of every unit in its territory. A Party secretary's account
-    has no unit, so it sees none."""
+def unit_scope_q(scope, path=""):
+    """Records of units (`path` leads to a Unit; "" for units themselves) a scope sees:
+    its own unit's, and for a 两新工委 or 组织部 those of every unit in its territory. A
+    Party secretary's account has no unit, so it sees none."""
     from orgs.scopes import ScopeKind  # orgs.scopes imports orgs.models
+
+    def lookup(name):
+        return f"{path}__{name}" if path else name
 
     if scope.sees_everything:
         return Q()
     if scope.unit_id is None:
         return Q(pk__in=[])
-    q = Q(**{path: scope.unit_id})
+    q = Q(**{lookup("pk") if not path else path: scope.unit_id})
     if scope.kind is ScopeKind.JURISDICTION:
-        region = f"{path}__region"
+        region = scope.region_id
         if scope.unit_level == Unit.Level.CITY:
             q |= (
-                Q(**{f"{region}_id": scope.region_id})
-                | Q(**{f"{region}__parent_id": scope.region_id})
-                | Q(**{f"{region}__parent__parent_id": scope.region_id})
+                Q(**{lookup("region_id"): region})
+                | Q(**{lookup("region__parent_id"): region})
+                | Q(**{lookup("region__parent__parent_id"): region})
             )
         elif scope.unit_level == Unit.Level.DISTRICT:
-            q |= Q(**{f"{region}_id": scope.region_id}) | Q(
-                **{f"{region}__parent_id": scope.region_id}
-            )
+            q |= Q(**{lookup("region_id"): region}) | Q(**{lookup("region__parent_id"): region})
         else:
-            q |= Q(**{f"{region}_id": scope.region_id})
+            q |= Q(**{lookup("region_id"): region})
     return q
 
 
@@ -50,8 +51,13 @@ class UnitScopedQuerySet(models.QuerySet):
 
     def for_scope(self, scope):
         q = Q(pk__in=[])
+        many = False
         for path in self.model.unit_paths:
             q |= unit_scope_q(scope, path)
+            many |= self.model._meta.get_field(path).many_to_many
+        if many:
+            # A join through a many-to-many field repeats rows: filter by a subquery.
+            return self.filter(pk__in=self.model._default_manager.filter(q).values("pk"))
         return self.filter(q)
 
 
