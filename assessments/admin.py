@@ -19,6 +19,7 @@ from assessments.models import (
 )
 from members.admin_common import MemberFilter, PartyOrgFilter
 from members.models import Member
+from orgs.admin_import import ImportAdminMixin
 from orgs.admin_tools import (
     AnnotatedListMixin,
     KeepCurrentChoicesForm,
@@ -77,9 +78,15 @@ class ActivityForm(KeepCurrentChoicesForm):
 
 @admin.register(Activity)
 class ActivityAdmin(
-    AnnotatedListMixin, M2MHistoryMixin, KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin
+    ImportAdminMixin,
+    AnnotatedListMixin,
+    M2MHistoryMixin,
+    KeptRecordsMixin,
+    ScopedAdminMixin,
+    HistoryAdmin,
 ):
     form = ActivityForm
+    import_template = "activities"
     list_display = ("held_on", "kind", "topic", "party_org", "online", "attendee_count")
     list_display_links = ("held_on", "topic")
     list_filter = (PartyOrgFilter, "kind", "online", "held_on")
@@ -139,8 +146,9 @@ class AssessmentForm(KeepCurrentChoicesForm):
 
 
 @admin.register(PartyOrgAssessment)
-class PartyOrgAssessmentAdmin(KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
+class PartyOrgAssessmentAdmin(ImportAdminMixin, KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
     form = AssessmentForm
+    import_template = "assessments"
     list_display = (
         "party_org", "year", "grade", "suggested_grade", "higher_evaluation",
         "members_evaluation", "assessed_by", "assessed_on",

@@ -10,7 +10,11 @@ class AssessmentsConfig(AppConfig):
     verbose_name = _("组织生活与考核")
 
     def ready(self):
-        from assessments import selectors
+        # Registers the 组织生活 and 党组织年度考核 import templates.
+        from assessments import (
+            resources,  # noqa: F401
+            selectors,
+        )
         from members import coverage
 
         # §四 防止边建边散: a new Party organization without organizational life is at risk.

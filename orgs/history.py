@@ -44,3 +44,42 @@ def record_history(model, ids, *, history_type, user, reason, date):
                 f"WHERE {quote(model._meta.pk.column)} IN ({placeholders})",
                 [stamp, str(reason), history_type, user_id, *chunk],
             )
+
+
+def record_m2m_history(model, field_name, ids, date):
+    """The related rows of a many-to-many field (tracked by simple-history's m2m_fields)
+    of each history row of `model` written at `date`: one INSERT … SELECT per chunk, as
+    record_history() copies the rows themselves."""
+    field = model._meta.get_field(field_name)
+    through = field.remote_field.through
+    history_model = getattr(model, model._meta.simple_history_manager_attribute).model
+    m2m_model = next(
+        related
+        for related in history_model._meta.related_objects
+        if related.related_model.__name__ == f"{history_model.__name__}_{field_name}"
+    ).related_model
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    quote = connection.ops.quote_name
+
+    def column(owner, name):
+        return quote(owner._meta.get_field(name).column)
+
+    stamp = connection.ops.adapt_datetimefield_value(date)
+    ids = list(ids)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {quote(m2m_model._meta.db_table)} "
+                f"({column(m2m_model, 'id')}, {column(m2m_model, 'history')}, "
+                f"{column(m2m_model, source)}, {column(m2m_model, target)}) "
+                f"SELECT t.{column(through, 'id')}, h.{column(history_model, 'history_id')}, "
+                f"t.{column(through, source)}, t.{column(through, target)} "
+                f"FROM {quote(through._meta.db_table)} t "
+                f"INNER JOIN {quote(history_model._meta.db_table)} h "
+                f"ON h.{column(history_model, 'id')} = t.{column(through, source)} "
+                f"WHERE h.{column(history_model, 'history_date')} = %s "
+                f"AND h.{column(history_model, 'id')} IN ({placeholders})",
+                [stamp, *chunk],
+            )

@@ -108,6 +108,7 @@ _PARTY_EDIT = frozenset(
         # Organizational life: the secretary records it, the managing bodies may too.
         "assessments.add_activity",
         "assessments.change_activity",
+        "assessments.import_activity",
         "assessments.add_activityattachment",
         "assessments.change_activityattachment",
         "assessments.delete_activityattachment",
@@ -132,6 +133,7 @@ _PARTY_EDIT = frozenset(
         # The annual assessment is the managing bodies' (§九), not the assessed secretary's.
         "assessments.add_partyorgassessment",
         "assessments.change_partyorgassessment",
+        "assessments.import_partyorgassessment",
     }
 )
 # Regional workstations serve a zone: the 两新工委 and the street committees keep them.
@@ -152,6 +154,7 @@ _SECRETARY_EDIT = _PARTY_EDIT - {
     "members.change_approval",
     "assessments.add_partyorgassessment",
     "assessments.change_partyorgassessment",
+    "assessments.import_partyorgassessment",
     "assessments.add_typicalcase",
     "assessments.change_typicalcase",
     "assessments.add_trainingsession",

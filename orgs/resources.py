@@ -8,9 +8,7 @@ service (orgs.importing.service) drives them in bulk.
 import re
 from typing import NamedTuple
 
-from django.apps import apps
 from django.conf import settings
-from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +17,7 @@ from import_export.fields import Field
 from import_export.widgets import Widget
 
 from orgs import channels, rules
+from orgs.history import record_m2m_history
 from orgs.importing.registry import ImportTemplate, register
 from orgs.importing.widgets import (
     ChoiceWidget,
@@ -811,33 +810,8 @@ class PartyOrgTemplate(ImportTemplate):
 
 
 def record_covered_orgs_history(ids, date):
-    """The covered orgs of each history row written at `date`, as simple-history keeps
-    them for a many-to-many field: one INSERT … SELECT per chunk (see orgs.history)."""
-    history_model = PartyOrganization.history.model
-    m2m_model = apps.get_model("orgs", "HistoricalPartyOrganization_covered_orgs")
-    through = PartyOrganization.covered_orgs.through
-    quote = connection.ops.quote_name
-
-    def column(model, name):
-        return quote(model._meta.get_field(name).column)
-
-    stamp = connection.ops.adapt_datetimefield_value(date)
-    with connection.cursor() as cursor:
-        for chunk in _chunks(ids):
-            placeholders = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {quote(m2m_model._meta.db_table)} "
-                f"({column(m2m_model, 'id')}, {column(m2m_model, 'history')}, "
-                f"{column(m2m_model, 'partyorganization')}, {column(m2m_model, 'socialorg')}) "
-                f"SELECT t.{column(through, 'id')}, h.{column(history_model, 'history_id')}, "
-                f"t.{column(through, 'partyorganization')}, t.{column(through, 'socialorg')} "
-                f"FROM {quote(through._meta.db_table)} t "
-                f"INNER JOIN {quote(history_model._meta.db_table)} h "
-                f"ON h.{column(history_model, 'id')} = t.{column(through, 'partyorganization')} "
-                f"WHERE h.{column(history_model, 'history_date')} = %s "
-                f"AND h.{column(history_model, 'id')} IN ({placeholders})",
-                [stamp, *chunk],
-            )
+    """The covered orgs of each history row written at `date` (orgs.history)."""
+    record_m2m_history(PartyOrganization, "covered_orgs", ids, date)
 
 
 register(PartyOrgTemplate())

@@ -75,6 +75,7 @@ class Activity(models.Model):
         verbose_name = _("组织生活")
         verbose_name_plural = _("组织生活（三会一课等）")
         ordering = ["-held_on", "party_org"]
+        permissions = [("import_activity", _("可导入组织生活"))]
         indexes = [
             # Compliance: a Party organization's activities of a kind in a year.
             models.Index(fields=["party_org", "kind", "held_on"], name="activity_org_kind_day_idx"),
@@ -226,6 +227,7 @@ class PartyOrgAssessment(models.Model):
         verbose_name = _("党组织年度考核")
         verbose_name_plural = _("党组织年度考核")
         ordering = ["-year", "party_org"]
+        permissions = [("import_partyorgassessment", _("可导入党组织年度考核结果"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["party_org", "year"],

@@ -35,6 +35,12 @@ class ImportTemplate:
         """The column to name when the row's key is duplicated or out of scope."""
         return self.resource_class.fields[self.key_attribute].column_name
 
+    def outside_scope(self, key, instance):
+        """(column, message) for a row whose key names a stored record outside the
+        importer's scope. Unique codes make some disclosure unavoidable; say only that
+        the value is taken, not whose it is or that a hidden record exists."""
+        return self.key_column(key), _("已被占用，不能由您导入；如需更正请联系系统管理员")
+
     def load_existing(self, keys):
         """{key: instance} for the keys in the file, from the whole table (not the scope)."""
         raise NotImplementedError

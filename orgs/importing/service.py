@@ -175,13 +175,7 @@ class _Run:
                 seen[key] = number
                 instance = existing.get(key)
                 if instance is not None and instance.pk not in in_scope:
-                    # Unique codes make some disclosure unavoidable; say only that the value
-                    # is taken, not whose it is or that a hidden record exists.
-                    self.error(
-                        number,
-                        self.template.key_column(key),
-                        _("已被占用，不能由您导入；如需更正请联系系统管理员"),
-                    )
+                    self.error(number, *self.template.outside_scope(key, instance))
                     continue
             # A row with bad cells is still checked against the model rules on the cells
             # that did parse, so one upload names every problem of the file.
