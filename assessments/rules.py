@@ -224,6 +224,8 @@ def suggested_grade(
     has_secretary,
     higher_evaluation="",
     members_evaluation="",
+    full_members=None,
+    term_due=False,
     pass_share=None,
     basic_share=None,
 ):
@@ -233,7 +235,9 @@ def suggested_grade(
     (rules.compliance: MET + MISSED, and MISSED). More than ASSESSMENT_BASIC_MAX_GAP_SHARE
     missing → 不合格; more than ASSESSMENT_PASS_MAX_GAP_SHARE → 基本合格; none missing,
     a secretary in post and both 双述双评 evaluations 好 → 优秀; otherwise 合格. Without a
-    secretary in post the grade is at most 基本合格.
+    secretary in post, or with fewer full members than a branch needs
+    (STANDALONE_MIN_FULL_MEMBERS; `full_members` None: not judged), the grade is at most
+    基本合格; with its 换届 overdue (`term_due`), at most 合格.
     """
     pass_share = settings.ASSESSMENT_PASS_MAX_GAP_SHARE if pass_share is None else pass_share
     basic_share = settings.ASSESSMENT_BASIC_MAX_GAP_SHARE if basic_share is None else basic_share
@@ -243,13 +247,10 @@ def suggested_grade(
     if not required:
         # Nothing to judge by (founded in December, assessed in January): no 优秀.
         reasons.append(_("无可评判的组织生活"))
-        grade = PASS if has_secretary else BASIC
-        if not has_secretary:
-            reasons.append(_("年末未配备书记"))
-        return Suggestion(grade, tuple(reasons))
-    if share > basic_share:
+        grade = PASS
+    elif share > basic_share:
         return Suggestion(FAIL, (*reasons, _("缺失超过{share:.0%}").format(share=basic_share)))
-    if share > pass_share:
+    elif share > pass_share:
         grade = BASIC
         reasons.append(_("缺失超过{share:.0%}").format(share=pass_share))
     elif missed == 0 and has_secretary and higher_evaluation == GOOD == members_evaluation:
@@ -257,7 +258,20 @@ def suggested_grade(
         reasons.append(_("组织生活无缺失，双述双评均为好"))
     else:
         grade = PASS
-    if not has_secretary and grade in (EXCELLENT, PASS):
-        grade = BASIC
-        reasons.append(_("年末未配备书记"))
+    # The Party organization itself: a secretary, enough full members, a term in time.
+    minimum = settings.STANDALONE_MIN_FULL_MEMBERS
+    capped = []
+    if not has_secretary:
+        capped.append((BASIC, _("年末未配备书记")))
+    if full_members is not None and full_members < minimum:
+        capped.append((BASIC, _("正式党员{n}名，不足{min}名").format(n=full_members, min=minimum)))
+    if term_due:
+        capped.append((PASS, _("应换届未换届")))
+    # A cap names itself when it lowers the grade the activities gave.
+    order = (EXCELLENT, PASS, BASIC, FAIL)
+    given = grade
+    for cap, reason in capped:
+        if order.index(given) < order.index(cap):
+            grade = max(grade, cap, key=order.index)
+            reasons.append(reason)
     return Suggestion(grade, tuple(reasons))

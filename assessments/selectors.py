@@ -61,19 +61,32 @@ def compliance(party_org, year, today):
 
 def suggestion(party_org, year, today, higher_evaluation="", members_evaluation=""):
     """rules.suggested_grade for a Party organization's year: its compliance (a past year
-    in full, the current one so far) and whether a secretary was in post at the year's
-    end (or today, for the current year)."""
+    in full, the current one so far); whether a secretary was in post at the year's end
+    (or today, for the current year); its full members (the register as it is today: it
+    keeps no count per day); and whether its 换届 was overdue at the year's end."""
+    from members.coverage import full_members_held
+    from orgs.rules import term_due
+
     last_day = date(year, 12, 31)
     judged_on = today if last_day >= today else last_day + timedelta(days=1)
     checks = compliance(party_org, year, judged_on)
     over = [check for check in checks if check.state in (rules.MET, rules.MISSED)]
-    has_secretary = in_post(party_org, [Post.Kind.SECRETARY], min(today, last_day))
+    end = min(today, last_day)
+    has_secretary = in_post(party_org, [Post.Kind.SECRETARY], end)
+    full = (
+        PartyOrganization.objects.filter(pk=party_org.pk)
+        .annotate(full=full_members_held())
+        .values_list("full", flat=True)
+        .first()
+    )
     return rules.suggested_grade(
         required=len(over),
         missed=len(rules.gaps(checks)),
         has_secretary=has_secretary,
         higher_evaluation=higher_evaluation,
         members_evaluation=members_evaluation,
+        full_members=full,
+        term_due=term_due(party_org.kind, party_org.term_started_on or party_org.founded_on, end),
     )
 
 

@@ -189,3 +189,52 @@ def test_zero_shares_make_any_gap_count():
     assert suggest(22, 1, pass_share=0, basic_share=0.5).grade == BASIC
     assert suggest(22, 0, pass_share=0, basic_share=0).grade == EXCELLENT
     assert suggest(22, 1, pass_share=0, basic_share=0).grade == FAIL
+
+
+# --- the Party organization itself: full members and 换届 ----------------------------------
+
+FEW = "正式党员{n}名，不足3名"
+TERM = "应换届未换届"
+
+
+@pytest.mark.parametrize(
+    ("missed", "secretary", "full", "term_due", "grade", "caps"),
+    [
+        (0, True, 3, False, EXCELLENT, ()),
+        (0, True, None, False, EXCELLENT, ()),  # not judged
+        (0, True, 2, False, BASIC, (FEW.format(n=2),)),
+        (0, True, 0, False, BASIC, (FEW.format(n=0),)),
+        (0, True, 3, True, PASS, (TERM,)),
+        (2, True, 3, True, PASS, ()),  # already 合格: the overdue term lowers nothing
+        # Without a secretary a full year is 合格 before the caps; the term lowers nothing.
+        (0, False, 2, True, BASIC, (NO_SECRETARY, FEW.format(n=2))),
+        (6, True, 2, True, BASIC, ()),  # 基本合格 by the gaps already
+        (12, True, 1, True, FAIL, ()),
+    ],
+    ids=[
+        "three full members",
+        "members not judged",
+        "two full members cap at basic",
+        "no full members cap at basic",
+        "overdue term caps excellent at pass",
+        "overdue term leaves pass",
+        "each cap that lowers names itself",
+        "basic by gaps stays basic",
+        "fail stays fail",
+    ],
+)
+def test_too_few_full_members_cap_at_basic_and_an_overdue_term_at_pass(
+    missed, secretary, full, term_due, grade, caps
+):
+    result = rules.suggested_grade(
+        required=22,
+        missed=missed,
+        has_secretary=secretary,
+        higher_evaluation=GOOD,
+        members_evaluation=GOOD,
+        full_members=full,
+        term_due=term_due,
+    )
+    assert result.grade == grade
+    named = tuple(r for r in result.reasons if r in {TERM, NO_SECRETARY} or "不足" in r)
+    assert named == caps

@@ -22,7 +22,7 @@ from django.urls import reverse
 from assessments import selectors
 from assessments.models import Activity, Grade, MemberReview, PartyOrgAssessment
 from assessments.rules import BASIC, EXCELLENT, FAIL, GOOD, PASS
-from members.models import Post
+from members.models import Member, Post
 from orgs.models import Unit
 from tests import factories
 from tests.factories import ActivityFactory, MemberReviewFactory, PartyOrgAssessmentFactory
@@ -58,6 +58,18 @@ def frozen_clock():
     moment = datetime.datetime.combine(TODAY, datetime.time(10), ZoneInfo("Asia/Shanghai"))
     with time_machine.travel(moment, tick=False):
         yield
+
+
+@pytest.fixture(autouse=True)
+def three_full_members(party_world):
+    """A third full member held by the school's Party organization: with fewer a branch's
+    suggestion is capped at 基本合格 (test_too_few_full_members_cap_the_suggestion)."""
+    return MemberFactory(
+        name="第三党员",
+        id_number=id_number(7, birth=BIRTH),
+        workplace=party_world["orgs"]["school"],
+        party_org=party_world["party_orgs"]["school"],
+    )
 
 
 def hold_year(party_org, year=2024, *, skip=(), months=range(1, 13)):
@@ -122,6 +134,36 @@ def test_every_theme_day_held_but_one_quarters_general_meeting_missing_is_a_pass
     result = suggest(party_world)
     assert result.grade == PASS  # one gap: not 优秀, however good the evaluations
     assert result.reasons == (counted(FULL_YEAR, 1),)
+
+
+def test_too_few_full_members_cap_the_suggestion(party_world, three_full_members):
+    secretary_post(party_world)
+    hold_year(party_world["party_orgs"]["school"])
+    three_full_members.status = Member.Status.TRANSFERRED_OUT
+    three_full_members.save()
+    result = suggest(party_world)
+    assert result.grade == BASIC
+    assert result.reasons == (
+        counted(FULL_YEAR, 0),
+        "组织生活无缺失，双述双评均为好",
+        "正式党员2名，不足3名",
+    )
+
+
+def test_an_overdue_term_keeps_a_full_year_from_excellent(party_world):
+    secretary_post(party_world)
+    school = party_world["party_orgs"]["school"]
+    hold_year(school)
+    # 换届 of a branch is due 3 years after its term began: before the end of 2024.
+    school.term_started_on = D(2021, 12, 1)
+    school.save()
+    result = suggest(party_world)
+    assert result.grade == PASS
+    assert result.reasons == (
+        counted(FULL_YEAR, 0),
+        "组织生活无缺失，双述双评均为好",
+        "应换届未换届",
+    )
 
 
 def test_evaluations_other_than_good_make_a_full_year_a_pass(party_world):
@@ -203,8 +245,13 @@ def test_a_party_organization_founded_during_the_year_owes_only_the_periods_afte
     young = PartyOrganizationFactory(
         name="启明培训学校新建党支部", founded_on=D(2024, 5, 10), covers=[world["orgs"]["school"]]
     )
-    member = MemberFactory(
-        id_number=id_number(3, birth=BIRTH), workplace=world["orgs"]["school"], party_org=young
+    member, *_others = (
+        MemberFactory(
+            id_number=id_number(serial, birth=BIRTH),
+            workplace=world["orgs"]["school"],
+            party_org=young,
+        )
+        for serial in (3, 4, 5)  # three full members: a branch at full strength
     )
     PostFactory(member=member, party_org=young, started_on=D(2024, 5, 10))
     hold_year(young, months=range(6, 13))
@@ -450,6 +497,8 @@ def test_the_current_year_is_assessed_from_december_on_what_is_over(client, asse
     """In March the year is not over: refused. From December (ASSESSMENT_FROM_MONTH) its
     assessment may start, judged on the periods over so far."""
     school = assessing["party_orgs"]["school"]
+    school.term_started_on = D(2024, 7, 1)  # renewed: its 换届 is not due in 2025
+    school.save()
     hold_year(school, year=2025, months=range(1, 12))
     client.force_login(assessing["users"]["xuanwu_two_new"])
     url = reverse(ASSESSMENT_ADD)
