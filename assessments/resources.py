@@ -207,7 +207,16 @@ class ActivityTemplate(ImportTemplate):
             names = activity.import_values.get("attendee_names")
             if not names:
                 continue
-            ids, row_problems = self._resolve(names, eligible.get(activity.party_org_id, []))
+            offered = list(eligible.get(activity.party_org_id, []))
+            # Who attended stays on record, also after leaving the Party organization
+            # (as in the admin's form).
+            listed = {pk for pk, _name, _number in offered}
+            offered += [
+                (m.pk, m.name, m.id_number)
+                for m in getattr(activity, "import_stored_attendees", {}).values()
+                if m.pk not in listed
+            ]
+            ids, row_problems = self._resolve(names, offered)
             activity.import_attendee_ids = ids
             problems += [(number, "参加党员", message) for message in row_problems]
         return problems

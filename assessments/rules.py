@@ -181,8 +181,8 @@ def missed_periods(
         over = _periods_over(year, requirement.every, today, founded_on, dissolved_on)
         if not over:
             continue
-        condition = {COMMITTEE: has_committee, GROUPS: has_groups}.get(requirement.only_with)
-        if condition is False:
+        condition = {COMMITTEE: has_committee, GROUPS: has_groups}.get(requirement.only_with, True)
+        if not callable(condition) and not condition:
             continue
         held = months_held.get(requirement.kind, 0)
         months_of = _MONTHS_OF[requirement.every]

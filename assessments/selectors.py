@@ -179,6 +179,11 @@ class Gaps:
     party_org: PartyOrganization
     missed: list  # rules.Check, MISSED
 
+    def keep(self, kind):
+        """Keep only the gaps of one activity kind; whether any are left."""
+        self.missed = [check for check in self.missed if check.requirement.kind == kind]
+        return bool(self.missed)
+
     def by_kind(self):
         """[(kind, [period labels])] in the order of the requirements."""
         grouped = {}
@@ -195,7 +200,7 @@ def existing_in(year):
 def year_gaps(party_orgs, year, today, kind=""):
     """Gaps of `party_orgs` (a queryset, scoped by the caller) in `year` as of `today`:
     (Party organizations judged, [Gaps] of those that missed something, by name).
-    `kind` keeps only the gaps of one activity kind. Four queries, however many."""
+    `kind` keeps only the gaps of one activity kind. Three queries, however many."""
     party_orgs = party_orgs.filter(existing_in(year)).order_by("name")
     ids = party_orgs.values("pk")
     kinds = [requirement.kind for requirement in rules.requirements()]
@@ -213,10 +218,9 @@ def year_gaps(party_orgs, year, today, kind=""):
             founded_on=party_org.founded_on,
             dissolved_on=party_org.dissolved_on,
         )
-        if kind:
-            missed = [check for check in missed if check.requirement.kind == kind]
-        if missed:
-            found.append(Gaps(party_org, missed))
+        gaps = Gaps(party_org, missed)
+        if missed and (not kind or gaps.keep(kind)):
+            found.append(gaps)
     return judged, found
 
 
