@@ -17,7 +17,7 @@ from assessments.models import (
     PartyOrgAssessment,
     eligible_attendees,
 )
-from members.admin_common import MemberFilter, PartyOrgFilter
+from members.admin_common import DATE_INPUT, MemberFilter, PartyOrgFilter
 from members.models import Member
 from orgs.admin_import import ImportAdminMixin
 from orgs.admin_tools import (
@@ -43,7 +43,7 @@ class ActivityForm(KeepCurrentChoicesForm):
         )  # fmt: skip
         widgets = {
             "attendees": forms.CheckboxSelectMultiple,
-            "held_on": forms.DateInput(attrs={"type": "date"}),
+            "held_on": DATE_INPUT,
         }
 
     def __init__(self, *args, **kwargs):
@@ -140,7 +140,7 @@ class AssessmentForm(KeepCurrentChoicesForm):
             "party_org", "year", "report_to_higher", "higher_evaluation", "report_to_members",
             "members_evaluation", "grade", "override_reason", "assessed_on",
         )  # fmt: skip
-        widgets = {"assessed_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"assessed_on": DATE_INPUT}
 
     # The suggestion and the reason for another grade: PartyOrgAssessment.clean().
 

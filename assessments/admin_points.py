@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments import selectors
 from assessments.models import PointEntry, PointRule, UnitAssessment
 from assessments.models.work import unit_scope_q
-from members.admin_common import MemberFilter, PartyOrgFilter
+from members.admin_common import DATE_INPUT, MemberFilter, PartyOrgFilter
 from orgs.admin_tools import KeepCurrentChoicesForm
 from orgs.models import Unit
 from orgs.scoped_admin import HistoryAdmin, KeptRecordsMixin, ScopedAdminMixin, request_scope
@@ -37,7 +37,7 @@ class PointEntryForm(KeepCurrentChoicesForm):
     class Meta:
         model = PointEntry
         fields = ("party_org", "member", "rule", "on", "points", "reason")
-        widgets = {"on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"on": DATE_INPUT}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,7 +82,7 @@ class UnitAssessmentForm(forms.ModelForm):
     class Meta:
         model = UnitAssessment
         fields = ("unit", "year", "report", "evaluation", "grade", "assessed_on")
-        widgets = {"assessed_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"assessed_on": DATE_INPUT}
 
 
 ASSESSED_KINDS = (

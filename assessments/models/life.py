@@ -108,6 +108,14 @@ def attachment_upload_to(instance, filename):
     return f"activities/{instance.activity_id}/{stamp}.{ext}"
 
 
+def validate_new_attachment(upload):
+    """Type, size and content of a new upload (orgs.validators.validate_document_file); a
+    stored file was checked when it came and is not opened again on every save."""
+    if getattr(upload, "_committed", False):
+        return
+    validate_document_file(upload)
+
+
 class ActivityAttachment(models.Model):
     """A file of an activity: the sign-in sheet, photos, the minutes as scanned."""
 
@@ -116,7 +124,7 @@ class ActivityAttachment(models.Model):
     )
     title = models.CharField(_("说明"), max_length=200, blank=True)
     file = models.FileField(
-        _("文件"), upload_to=attachment_upload_to, validators=[validate_document_file]
+        _("文件"), upload_to=attachment_upload_to, validators=[validate_new_attachment]
     )
     original_name = models.CharField(_("原文件名"), max_length=255, blank=True, editable=False)
     size = models.PositiveIntegerField(_("大小（字节）"), default=0, editable=False)
@@ -145,9 +153,10 @@ class ActivityAttachment(models.Model):
 
     def save(self, *args, **kwargs):
         upload = self.file
-        if upload and not self.original_name:
+        if upload and not upload._committed:
+            # A new upload (or a replacement): its own name and size. A stored file is not
+            # opened again, so saving other fields works even if the file is gone.
             self.original_name = upload.name.rsplit("/", 1)[-1][:255]
-        if upload:
             self.size = upload.size
         super().save(*args, **kwargs)
 

@@ -279,7 +279,9 @@ class JointMeetingDecision(models.Model):
 
     def clean(self):
         errors = dict(future_date_errors(self, ("done_on",)))
-        meeting = self.meeting if self.meeting_id else None
+        # On the add page the meeting is saved with its decisions: not yet stored.
+        known = self.meeting_id or JointMeetingDecision.meeting.is_cached(self)
+        meeting = self.meeting if known else None
         if meeting and self.due_on and self.due_on < meeting.held_on:
             errors["due_on"] = _("完成期限不能早于会议日期")
         if meeting and self.done_on and self.done_on < meeting.held_on:

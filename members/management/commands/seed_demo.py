@@ -128,6 +128,8 @@ class Command(BaseCommand):
             self._step("党员发展与管理", self._lifecycle, seed, admin)
             # After the lifecycle: plans follow the full members it leaves on the register.
             self._step("工作覆盖", self._coverage, seed, admin)
+            # After the coverage: the facts of the units graded for last year.
+            self._step("组织生活与考核", self._life, seed, admin)
         self._step("统计信息", refresh_statistics)
         self._print_accounts(accounts, password)
         steps = "，".join(f"{name}{seconds:.1f}秒" for name, seconds in self.timings)
@@ -342,6 +344,22 @@ class Command(BaseCommand):
         plan = demo_coverage.demo_coverage(snapshot, seed=seed, today=today)
         demo_coverage.write_plan(plan, user=admin, reason=CHANGE_REASON)
         self.stdout.write(demo_coverage.summary(plan, today))
+
+    # -- organizational life and assessments ---------------------------------------------
+
+    def _life(self, seed, admin):
+        from assessments import demo as life_demo  # assessments builds on members
+
+        if life_demo.already_seeded():
+            self.stdout.write("组织生活与考核：已有记录，未新增")
+            return
+        today = timezone.localdate()
+        moved = life_demo.date_posts_back(user=admin, reason=CHANGE_REASON)
+        self.stdout.write(f"党内职务：{moved}个任职日期改为届期开始（或入党）之日")
+        snapshot = life_demo.load_snapshot(today, SECRETARY)
+        plan = life_demo.demo_life(snapshot, seed=seed)
+        life_demo.write_plan(plan, user=admin, reason=CHANGE_REASON, today=today)
+        self.stdout.write(life_demo.summary(plan))
 
     # -- accounts ------------------------------------------------------------------------
 
