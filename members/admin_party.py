@@ -289,8 +289,13 @@ class PartyOrganizationAdmin(
             return _("保存后可记录组织生活")
         # assessments builds on members: its page is reached by name only. Users who may
         # record an activity find 记录组织生活 there.
-        url = reverse("assessments:compliance", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("组织生活合规情况（按年）"))
+        return format_html(
+            '<a href="{}">{}</a>　<a href="{}">{}</a>',
+            reverse("assessments:compliance", args=[obj.pk]),
+            _("组织生活合规情况（按年）"),
+            reverse("assessments:points", args=[obj.pk]),
+            _("党员积分排名"),
+        )
 
     @admin.display(description=_("职务"))
     def posts_link(self, obj):
