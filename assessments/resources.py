@@ -8,6 +8,7 @@ Columns are documented in docs/import-templates.md (sections 十 and 十一).
 import re
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import resources
 from import_export.fields import Field
@@ -358,6 +359,23 @@ class AssessmentTemplate(ImportTemplate):
 
     def outside_scope(self, key, instance):
         return "党组织", _("未找到“{org}”").format(org=instance.party_org.name)
+
+    def begin(self, rows):
+        """The facts of every row's suggested grade, in a few queries per year rather
+        than several per row (PartyOrgAssessment.clean reads them)."""
+        from assessments.selectors import suggestion_facts_many
+
+        pairs = {
+            (values["party_org"].pk, values["year"])
+            for values in rows
+            if values.get("party_org") and values.get("year")
+        }
+        return suggestion_facts_many(pairs, timezone.localdate())
+
+    def prepare(self, instance, values):
+        facts = (instance.import_context or {}).get((instance.party_org_id, instance.year))
+        if facts is not None:
+            instance.suggestion_facts = facts
 
     def load_existing(self, keys):
         found = {}

@@ -59,19 +59,47 @@ def compliance(party_org, year, today):
     )
 
 
-def suggestion(party_org, year, today, higher_evaluation="", members_evaluation=""):
-    """rules.suggested_grade for a Party organization's year: its compliance (a past year
-    in full, the current one so far); whether a secretary was in post at the year's end
-    (or today, for the current year); its full members (the register as it is today: it
-    keeps no count per day); and whether its 换届 was overdue at the year's end."""
-    from members.coverage import full_members_held
-    from orgs.rules import term_due
+@dataclass(frozen=True)
+class SuggestionFacts:
+    """What rules.suggested_grade reads of a Party organization's year, besides the
+    双述双评 evaluations."""
 
+    required: int  # required activities whose periods are over (MET + MISSED)
+    missed: int
+    has_secretary: bool
+    full_members: int | None
+    term_due: bool
+
+
+def _judged(year, today):
+    """(the day a year is judged on, its last day as of `today`): a past year in full (as
+    of 1 January after it), the current one so far."""
     last_day = date(year, 12, 31)
     judged_on = today if last_day >= today else last_day + timedelta(days=1)
+    return judged_on, min(today, last_day)
+
+
+def _facts(checks, has_secretary, full, party_org, end):
+    from orgs.rules import term_due
+
+    return SuggestionFacts(
+        required=sum(1 for check in checks if check.state in (rules.MET, rules.MISSED)),
+        missed=len(rules.gaps(checks)),
+        has_secretary=has_secretary,
+        full_members=full,
+        term_due=term_due(party_org.kind, party_org.term_started_on or party_org.founded_on, end),
+    )
+
+
+def suggestion_facts(party_org, year, today):
+    """SuggestionFacts of one Party organization's year: its compliance; whether a
+    secretary was in post at the year's end (or today, for the current year); its full
+    members (the register as it is today: it keeps no count per day); whether its 换届
+    was overdue at the year's end."""
+    from members.coverage import full_members_held
+
+    judged_on, end = _judged(year, today)
     checks = compliance(party_org, year, judged_on)
-    over = [check for check in checks if check.state in (rules.MET, rules.MISSED)]
-    end = min(today, last_day)
     has_secretary = in_post(party_org, [Post.Kind.SECRETARY], end)
     full = (
         PartyOrganization.objects.filter(pk=party_org.pk)
@@ -79,14 +107,68 @@ def suggestion(party_org, year, today, higher_evaluation="", members_evaluation=
         .values_list("full", flat=True)
         .first()
     )
+    return _facts(checks, has_secretary, full, party_org, end)
+
+
+def suggestion_facts_many(pairs, today, chunk=2000):
+    """{(Party organization id, year): SuggestionFacts} for many at once (an import of a
+    year's grades): four queries per year and chunk of Party organizations, the dates of
+    the activities read as months (months_held), which is all compliance() needs."""
+    from members.coverage import full_members_held
+
+    by_year = defaultdict(set)
+    for party_org_id, year in pairs:
+        by_year[year].add(party_org_id)
+    kinds = [requirement.kind for requirement in rules.requirements()]
+    found = {}
+    for year, all_ids in by_year.items():
+        judged_on, end = _judged(year, today)
+        ordered = sorted(all_ids)
+        for start in range(0, len(ordered), chunk):
+            ids = ordered[start : start + chunk]
+            held = months_held(ids, year, kinds)
+            terms = committee_terms(ids)
+            secretaries = set(
+                Post.objects.current(end)
+                .filter(kind=Post.Kind.SECRETARY, party_org__in=ids)
+                .values_list("party_org_id", flat=True)
+            )
+            party_orgs = PartyOrganization.objects.filter(pk__in=ids).annotate(
+                full=full_members_held()
+            )
+            for party_org in party_orgs:
+                masks = held.get(party_org.pk, {})
+                days = {
+                    kind: [date(year, m, 1) for m in range(1, 13) if mask & rules.month_bit(m)]
+                    for kind, mask in masks.items()
+                }
+                checks = rules.compliance(
+                    year=year,
+                    today=judged_on,
+                    held_on=days,
+                    has_committee=_committee_on(terms.get(party_org.pk)),
+                    has_groups=party_org.has_groups,
+                    founded_on=party_org.founded_on,
+                    dissolved_on=party_org.dissolved_on,
+                )
+                found[(party_org.pk, year)] = _facts(
+                    checks, party_org.pk in secretaries, party_org.full, party_org, end
+                )
+    return found
+
+
+def suggestion(party_org, year, today, higher_evaluation="", members_evaluation="", facts=None):
+    """rules.suggested_grade for a Party organization's year, from its SuggestionFacts
+    (found here unless given, as an import finds them for all its rows at once)."""
+    facts = facts or suggestion_facts(party_org, year, today)
     return rules.suggested_grade(
-        required=len(over),
-        missed=len(rules.gaps(checks)),
-        has_secretary=has_secretary,
+        required=facts.required,
+        missed=facts.missed,
+        has_secretary=facts.has_secretary,
         higher_evaluation=higher_evaluation,
         members_evaluation=members_evaluation,
-        full_members=full,
-        term_due=term_due(party_org.kind, party_org.term_started_on or party_org.founded_on, end),
+        full_members=facts.full_members,
+        term_due=facts.term_due,
     )
 
 

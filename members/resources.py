@@ -62,7 +62,12 @@ class PartyOrgWidget(LookupWidget):
     """A Party organization by name; the table is read once per import."""
 
     def __init__(self, **kwargs):
-        super().__init__(lambda: PartyOrganization.objects.only("pk", "name"), **kwargs)
+        # The dates too: records of a Party organization are checked against its founding
+        # and 撤销 (activities, assessments), which would otherwise be one query a row.
+        super().__init__(
+            lambda: PartyOrganization.objects.only("pk", "name", "founded_on", "dissolved_on"),
+            **kwargs,
+        )
 
     def template_choices(self):
         # Every Party organization of the city would be listed in a file anyone with the

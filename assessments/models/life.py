@@ -272,7 +272,13 @@ class PartyOrgAssessment(models.Model):
             # Every write path gets the suggestion of the facts, and must give a reason
             # for another grade.
             suggested = selectors.suggestion(
-                self.party_org, self.year, today, self.higher_evaluation, self.members_evaluation
+                self.party_org,
+                self.year,
+                today,
+                self.higher_evaluation,
+                self.members_evaluation,
+                # An import finds the facts of all its rows at once.
+                facts=getattr(self, "suggestion_facts", None),
             )
             self.suggested_grade = suggested.grade
             self.suggestion_reasons = "；".join(suggested.reasons)[:300]

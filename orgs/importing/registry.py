@@ -53,6 +53,12 @@ class ImportTemplate:
         """Problems of one row's cleaned values: [(attribute, message)]."""
         return []
 
+    def begin(self, rows):
+        """Facts for every row at once, before they are built: `rows` are the cleaned
+        values of the readable rows. What it returns is each built instance's
+        `import_context` (in prepare() and the model's clean())."""
+        return None
+
     def prepare(self, instance, values):
         """Derive fields the template does not name directly."""
 

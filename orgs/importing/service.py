@@ -157,6 +157,7 @@ class _Run:
             self.error(None, _("文件"), _("没有数据行"))
             return
         parsed = self._parse_rows()
+        self.context = self.template.begin([values for _n, _k, values, bad in parsed if not bad])
         keys = [entry[1] for entry in parsed if entry[1] is not None]
         existing = self.template.load_existing(keys)
         in_scope = self.template.in_scope_ids(self.scope, [o.pk for o in existing.values()])
@@ -287,6 +288,7 @@ class _Run:
             # model rules about what it would have derived are not reported either.
             bad = set(bad) | set(self.template.extra_error_columns)
         else:
+            instance.import_context = self.context
             self.template.prepare(instance, values)
         instance.import_values = values  # for the template's write hooks
         related_changed = (

@@ -23,7 +23,7 @@ from assessments import selectors
 from assessments.models import Activity, Grade, MemberReview, PartyOrgAssessment
 from assessments.rules import BASIC, EXCELLENT, FAIL, GOOD, PASS
 from members.models import Member, Post
-from orgs.models import Unit
+from orgs.models import PartyOrganization, Unit
 from tests import factories
 from tests.factories import ActivityFactory, MemberReviewFactory, PartyOrgAssessmentFactory
 from tests.members import fixtures_admin
@@ -825,3 +825,38 @@ def test_a_review_is_seen_through_the_party_organization_that_held_it(client, as
 def test_a_history_url_with_no_id_is_404(client, assessing):
     client.force_login(assessing["users"]["secretary"])
     assert client.get("/admin/assessments/activity/abc/history/").status_code == 404
+
+
+# =========================================================================================
+# selectors.suggestion_facts_many: an import's rows at once, the same facts as one by one
+# =========================================================================================
+
+
+def test_the_facts_of_many_suggestions_at_once_equal_those_found_one_by_one(party_world):
+    world = party_world
+    school, law = world["party_orgs"]["school"], world["party_orgs"]["law"]
+    secretary_post(world, ended_on=D(2024, 12, 31))  # gone at the end of 2024
+    committee_member(world, started_on=D(2024, 6, 1))  # a committee from June 2024
+    hold_year(school, year=2024, skip={(K.THEME_DAY, 3), (K.PARTY_LECTURE, 5)})
+    hold_year(school, year=2025, months=range(1, 3))
+    hold_year(law, year=2023)
+    ActivityFactory(party_org=school, kind=K.COMMITTEE_MEETING, held_on=D(2024, 7, 31))
+    ActivityFactory(party_org=school, kind=K.COMMITTEE_MEETING, held_on=D(2024, 8, 1))
+    party_orgs = list(PartyOrganization.objects.all())
+    pairs = {(p.pk, year) for p in party_orgs for year in (2023, 2024, 2025)}
+    many = selectors.suggestion_facts_many(pairs, TODAY, chunk=2)
+    one_by_one = {
+        (p.pk, year): selectors.suggestion_facts(p, year, TODAY)
+        for p in party_orgs
+        for year in (2023, 2024, 2025)
+    }
+    assert many == one_by_one
+    # The cases differ: gaps, a secretary or none, a committee part of the year.
+    assert len({(f.required, f.missed, f.has_secretary) for f in many.values()}) >= 4
+
+
+def test_an_import_finds_its_rows_facts_in_a_few_queries(party_world):
+    pairs = {(p.pk, 2024) for p in PartyOrganization.objects.all()}
+    with CaptureQueriesContext(connection) as queries:
+        selectors.suggestion_facts_many(pairs, TODAY)
+    assert len(queries) == 4  # per year and chunk of Party organizations
