@@ -46,6 +46,12 @@ class Check:
 
 def requirements(configured=None):
     configured = settings.ACTIVITY_REQUIREMENTS if configured is None else configured
+    return _requirements(tuple(tuple(item) for item in configured))
+
+
+@functools.lru_cache(maxsize=32)
+def _requirements(configured):
+    # Keyed by the setting's value, not read once: tests override it.
     return tuple(Requirement(*item) for item in configured)
 
 
