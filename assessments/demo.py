@@ -55,7 +55,7 @@ K = Activity.Kind
 # Share of Party organizations and the chance that each holds a required activity.
 DILIGENCE = ((0.98, 40), (0.9, 35), (0.7, 18), (0.3, 7))
 ASSESSED_SHARE = 0.9  # of last year's Party organizations: graded already
-OVERRIDE_SHARE = 0.08  # of grades: other than the suggestion, with a reason
+OVERRIDE_EVERY = 12  # one grade in so many: other than the suggestion, with a reason
 REVIEWED_SHARE = 0.95  # of members where 民主评议 was held: reviewed
 REVIEW_GRADES = ((Grade.EXCELLENT, 12), (Grade.PASS, 84), (Grade.BASIC, 3), (Grade.FAIL, 1))
 EVALUATIONS = ((Evaluation.GOOD, 60), (Evaluation.FAIRLY_GOOD, 30), (Evaluation.FAIR, 10))
@@ -370,7 +370,7 @@ class _Builder:
             term_due=org_rules.term_due(row.kind, row.term_start, last_day),
         )
         grade, reason = suggestion.grade, ""
-        if self.rng.random() < OVERRIDE_SHARE:
+        if len(self.plan.assessments) % OVERRIDE_EVERY == OVERRIDE_EVERY // 2:
             order = [Grade.EXCELLENT, Grade.PASS, Grade.BASIC, Grade.FAIL]
             index = order.index(grade)
             grade = order[index + 1] if index == 0 else order[index - 1]
@@ -575,7 +575,7 @@ class _Builder:
                     results="服务对象满意度明显提升，新发展党员2名",
                     level=self.rng.choice((TypicalCase.Level.CITY, TypicalCase.Level.DISTRICT)),
                     recognized_by="市委两新工委",
-                    published_on=datetime.date(self.today.year, 2, 20),
+                    published_on=min(datetime.date(self.today.year, 2, 20), self.today),
                     published_in="南京社会组织党建微信公众号",
                 )
             )
