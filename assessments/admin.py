@@ -180,7 +180,7 @@ class PartyOrgAssessmentAdmin(ImportAdminMixin, KeptRecordsMixin, ScopedAdminMix
     @admin.display(description=_("建议等次"))
     def suggestion(self, obj):
         if obj is None or not obj.suggested_grade:
-            return _("保存时按该年度组织生活和书记配备情况计算")
+            return _("保存时按该年度组织生活、书记配备、正式党员人数和换届情况计算")
         return f"{obj.get_suggested_grade_display()}（{obj.suggestion_reasons}）"
 
     def save_model(self, request, obj, form, change):

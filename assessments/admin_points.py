@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from assessments import selectors
+from assessments.admin_work import OwnedByUnitMixin
 from assessments.models import PointEntry, PointRule, UnitAssessment
 from assessments.models.work import unit_scope_q
 from members.admin_common import DATE_INPUT, MemberFilter, PartyOrgFilter
@@ -18,7 +19,19 @@ from orgs.scoped_admin import HistoryAdmin, KeptRecordsMixin, ScopedAdminMixin, 
 
 @admin.register(PointRule)
 class PointRuleAdmin(KeptRecordsMixin, HistoryAdmin):
-    """The city's point rules: every role reads them, the 两新工委 keeps them."""
+    """The city's point rules: every role reads them, the city's 两新工委 keeps them (a
+    district's reads them like everyone)."""
+
+    @staticmethod
+    def _city(request):
+        unit = request.user.unit
+        return request.user.is_superuser or (unit is not None and unit.level == Unit.Level.CITY)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self._city(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._city(request)
 
     list_display = (
         "name", "basis", "activity_kind", "review_grade", "points", "yearly_cap", "valid_from",
@@ -95,8 +108,9 @@ ASSESSED_KINDS = (
 
 
 @admin.register(UnitAssessment)
-class UnitAssessmentAdmin(KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
+class UnitAssessmentAdmin(OwnedByUnitMixin, KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
     form = UnitAssessmentForm
+    owner_field = "assessed_by"  # the unit assessed reads its grade; the assessor keeps it
     list_display = (
         "unit", "year", "grade", "coverage_rate", "gaps", "assessed_by", "assessed_on",
     )  # fmt: skip

@@ -100,6 +100,35 @@ class OwnUnitMixin:
         return initial
 
 
+class OwnedByUnitMixin:
+    """A unit's own records (the courses it holds, the meetings it convenes, the grades
+    it gives) are changed by that unit; others who see them (the leading bodies of the
+    territory, participants) read them. Administrators change all."""
+
+    owner_field = ""
+
+    def owns(self, request, obj):
+        return (
+            obj is None
+            or request.user.is_superuser
+            or getattr(obj, f"{self.owner_field}_id") == request.user.unit_id
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.owns(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.owns(request, obj)
+
+
+class OwnedByParentInlineMixin(OwnedByUnitMixin):
+    """The rows of a unit's record (attendance, decisions) follow the record: `obj` is
+    the parent."""
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self.owns(request, obj)
+
+
 def date_widget():
     # A date input takes ISO dates only: the locale's 2025/06/15 would show it empty.
     return DATE_INPUT
@@ -117,8 +146,9 @@ class TrainingSessionForm(KeepCurrentChoicesForm):
         widgets = {"starts_on": date_widget(), "ends_on": date_widget()}
 
 
-class TrainingAttendanceInline(ScopedInlineMixin, admin.TabularInline):
+class TrainingAttendanceInline(OwnedByParentInlineMixin, ScopedInlineMixin, admin.TabularInline):
     model = TrainingAttendance
+    owner_field = "organizer"
     form = KeepCurrentChoicesForm
     fields = ("member", "role", "completed", "notes")
     autocomplete_fields = ("member",)
@@ -131,6 +161,7 @@ class TrainingAttendanceInline(ScopedInlineMixin, admin.TabularInline):
 
 @admin.register(TrainingSession)
 class TrainingSessionAdmin(
+    OwnedByUnitMixin,
     OwnUnitMixin,
     UnitChoicesMixin,
     AnnotatedListMixin,
@@ -139,7 +170,7 @@ class TrainingSessionAdmin(
     HistoryAdmin,
 ):
     form = TrainingSessionForm
-    own_unit_field = "organizer"
+    own_unit_field = owner_field = "organizer"
     list_display = ("title", "kind", "organizer", "starts_on", "ends_on", "hours", "trainee_count")
     list_filter = ("kind", ("organizer", ScopedUnitFilter))
     list_select_related = ("organizer",)
@@ -185,8 +216,11 @@ class DecisionForm(KeepCurrentChoicesForm):
         widgets = {"due_on": date_widget(), "done_on": date_widget()}
 
 
-class DecisionInline(UnitChoicesMixin, ScopedInlineMixin, admin.TabularInline):
+class DecisionInline(
+    OwnedByParentInlineMixin, UnitChoicesMixin, ScopedInlineMixin, admin.TabularInline
+):
     model = JointMeetingDecision
+    owner_field = "convened_by"
     form = DecisionForm
     fields = ("content", "responsible_unit", "due_on", "done_on")
     extra = 0
@@ -210,6 +244,7 @@ class OpenDecisionsFilter(admin.SimpleListFilter):
 
 @admin.register(JointMeeting)
 class JointMeetingAdmin(
+    OwnedByUnitMixin,
     OwnUnitMixin,
     UnitChoicesMixin,
     AnnotatedListMixin,
@@ -219,7 +254,7 @@ class JointMeetingAdmin(
     HistoryAdmin,
 ):
     form = JointMeetingForm
-    own_unit_field = "convened_by"
+    own_unit_field = owner_field = "convened_by"
     list_display = ("held_on", "title", "convened_by", "participant_count", "open_decision")
     list_display_links = ("held_on", "title")
     list_filter = (("convened_by", ScopedUnitFilter), OpenDecisionsFilter)

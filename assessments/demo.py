@@ -366,7 +366,7 @@ class _Builder:
             has_secretary=_in_post(row.secretaries, last_day),
             higher_evaluation=higher,
             members_evaluation=members,
-            full_members=full,
+            full_members=full if row.kind == PartyOrganization.Kind.BRANCH else None,
             term_due=org_rules.term_due(row.kind, row.term_start, last_day),
         )
         grade, reason = suggestion.grade, ""

@@ -104,6 +104,19 @@ class ActivityResource(resources.ModelResource):
             field.widget.clean = masked
 
 
+def _party_org_rows_outside(scope, rows):
+    """rows_outside_scope() of templates whose rows name a Party organization."""
+    if scope.sees_everything:
+        return {}
+    named = {values["party_org"].pk for values in rows if values.get("party_org")}
+    inside = _party_orgs_inside(scope, named)
+    return {
+        index: [("party_org", _("未找到“{org}”").format(org=values["party_org"].name))]
+        for index, values in enumerate(rows)
+        if values.get("party_org") and values["party_org"].pk not in inside
+    }
+
+
 def _party_orgs_inside(scope, ids):
     inside = set()
     for chunk in _chunks(ids):
@@ -189,18 +202,15 @@ class ActivityTemplate(ImportTemplate):
         known = {member.name for member in stored} | {member.id_number for member in stored}
         return not set(names) <= known
 
+    def rows_outside_scope(self, scope, rows):
+        return _party_org_rows_outside(scope, rows)
+
     def check_scope(self, scope, written):
-        """The Party organization must be the importer's; then each attendee must be on its
-        register or attend it (assessments.eligible_attendees)."""
-        party_orgs = {activity.party_org_id for _number, activity in written}
-        inside = party_orgs if scope.sees_everything else _party_orgs_inside(scope, party_orgs)
+        """Each attendee must be on the Party organization's register or attend it
+        (assessments.eligible_attendees); the Party organization itself is the importer's
+        (rows_outside_scope)."""
         problems = []
-        for number, activity in written:
-            if activity.party_org_id not in inside:
-                problems.append(
-                    (number, "党组织", _("未找到“{org}”").format(org=activity.party_org.name))
-                )
-        checked = [(n, a) for n, a in written if a.party_org_id in inside]
+        checked = written
         eligible = self._eligible(
             {a.party_org_id for _n, a in checked if a.import_values.get("attendee_names")}
         )
@@ -400,15 +410,8 @@ class AssessmentTemplate(ImportTemplate):
             )
         return inside
 
-    def check_scope(self, scope, written):
-        if scope.sees_everything:
-            return []
-        inside = _party_orgs_inside(scope, {a.party_org_id for _n, a in written})
-        return [
-            (number, "党组织", _("未找到“{org}”").format(org=assessment.party_org.name))
-            for number, assessment in written
-            if assessment.party_org_id not in inside
-        ]
+    def rows_outside_scope(self, scope, rows):
+        return _party_org_rows_outside(scope, rows)
 
     def after_write(self, written, history):
         # The assessing unit is the importer's, as in the admin.

@@ -182,7 +182,36 @@ def missed_periods(
 ):
     """gaps(compliance(...)) from `months_held` ({kind: bitmask of months held}) instead of
     dates: the same checks, found without building the periods still running."""
-    missed = []
+    return [
+        Check(requirement, period, 0, MISSED)
+        for requirement, period in _missed(
+            year, today, months_held, has_committee, has_groups, founded_on, dissolved_on,
+            configured,
+        )
+    ]  # fmt: skip
+
+
+def has_gap(
+    *,
+    year,
+    today,
+    months_held,
+    has_committee,
+    has_groups,
+    founded_on=None,
+    dissolved_on=None,
+    configured=None,
+):
+    """Whether missed_periods(...) would find any: stops at the first."""
+    missed = _missed(
+        year, today, months_held, has_committee, has_groups, founded_on, dissolved_on, configured
+    )
+    return next(missed, None) is not None
+
+
+def _missed(
+    year, today, months_held, has_committee, has_groups, founded_on, dissolved_on, configured
+):
     for requirement in requirements(configured):
         over = _periods_over(year, requirement.every, today, founded_on, dissolved_on)
         if not over:
@@ -197,8 +226,7 @@ def missed_periods(
                 continue
             if callable(condition) and not condition(period.end):
                 continue
-            missed.append(Check(requirement, period, 0, MISSED))
-    return missed
+            yield requirement, period
 
 
 def period_label(check):

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Sum, Value, When
+from django.db.models import Exists, IntegerField, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from assessments import points, rules
@@ -86,7 +86,9 @@ def _facts(checks, has_secretary, full, party_org, end):
         required=sum(1 for check in checks if check.state in (rules.MET, rules.MISSED)),
         missed=len(rules.gaps(checks)),
         has_secretary=has_secretary,
-        full_members=full,
+        # A branch needs its full members; a 党委 or 党总支 holds most of them in its
+        # branches, so it is not judged by those it holds itself.
+        full_members=full if party_org.kind == PartyOrganization.Kind.BRANCH else None,
         term_due=term_due(party_org.kind, party_org.term_started_on or party_org.founded_on, end),
     )
 
@@ -200,28 +202,31 @@ def last_activity_on(party_org_ref="pk"):
 # --- gaps of many Party organizations (rules.missed_periods) ----------------------------
 
 
+class MonthBit(models.Func):
+    """1 << (month - 1) of a date, in the database: SQLite's strftime, PostgreSQL's
+    EXTRACT. (Django's ExtractMonth calls back into Python for every row on SQLite.)"""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # '%%%%m': once for this template, once for the SQLite backend's own % escaping.
+        template = "(1 << (CAST(strftime('%%%%m', %(expressions)s) AS INTEGER) - 1))"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "(1 << (EXTRACT(MONTH FROM %(expressions)s)::integer - 1))"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
 def months_held(party_org_ids, year, kinds):
     """{Party organization id: {kind: bitmask of the months of `year` with an activity of
-    that kind}}, one aggregate row per Party organization. The months are date ranges, not
-    EXTRACT, so SQLite compares text instead of calling a Python function per row."""
-    first = date(year, 1, 1)
-    month_of = Case(
-        *(
-            When(
-                held_on__gte=date(year, month, 1),
-                held_on__lt=date(year + month // 12, month % 12 + 1, 1),
-                then=Value(rules.month_bit(month)),
-            )
-            for month in range(1, 13)
-        ),
-        output_field=IntegerField(),
-    )
-    # SUM(DISTINCT bit) of distinct powers of two is their bitwise OR.
-    masks = {kind: Sum(month_of, filter=Q(kind=kind), distinct=True) for kind in kinds}
+    that kind}}, one aggregate row per Party organization: SUM(DISTINCT bit) of distinct
+    powers of two is their bitwise OR."""
+    masks = {kind: Sum(MonthBit("held_on"), filter=Q(kind=kind), distinct=True) for kind in kinds}
     rows = (
         Activity.objects.filter(
             party_org__in=party_org_ids,
-            held_on__gte=first,
+            held_on__gte=date(year, 1, 1),
             held_on__lt=date(year + 1, 1, 1),
             kind__in=kinds,
         )
@@ -277,6 +282,30 @@ class Gaps:
 def existing_in(year):
     """Party organizations that existed at some time in `year`."""
     return Q(founded_on__lte=date(year, 12, 31)) & existing_q(date(year, 1, 1))
+
+
+def count_gaps(party_orgs, year, today):
+    """(Party organizations judged, those with a gap): year_gaps() counted, for the
+    dashboard. Three queries; each Party organization's check stops at its first gap."""
+    party_orgs = party_orgs.filter(existing_in(year))
+    ids = party_orgs.values("pk")
+    held = months_held(ids, year, [requirement.kind for requirement in rules.requirements()])
+    terms = committee_terms(ids)
+    judged = with_gaps = 0
+    empty = {}
+    rows = party_orgs.order_by().values_list("pk", "founded_on", "dissolved_on", "has_groups")
+    for pk, founded_on, dissolved_on, has_groups in rows:
+        judged += 1
+        with_gaps += rules.has_gap(
+            year=year,
+            today=today,
+            months_held=held.get(pk, empty),
+            has_committee=_committee_on(terms.get(pk)),
+            has_groups=has_groups,
+            founded_on=founded_on,
+            dissolved_on=dissolved_on,
+        )
+    return judged, with_gaps
 
 
 def year_gaps(party_orgs, year, today, kind=""):
@@ -336,13 +365,15 @@ def point_rules(year):
 
 def point_ranking(party_org, year):
     """The yearly ranking (积分排名) of the members of a Party organization: those whose
-    relationship it holds and those attending it, on the register. Seven queries.
+    relationship it holds and those attending it, on the register. Eight queries.
 
     Attendance counts at any Party organization's activities; absence only from the
-    required activities of the member's own Party organization held after they joined
-    the Party."""
+    activities every member is to attend (EVERY_MEMBER_KINDS) of the member's own Party
+    organization, held after they joined the Party and after their transfer to it was
+    received."""
     from assessments.models import MemberReview, PointEntry, eligible_attendees
-    from assessments.models.points import SERVICE_KINDS
+    from assessments.models.points import EVERY_MEMBER_KINDS, SERVICE_KINDS
+    from members.models import Transfer
 
     members = list(eligible_attendees(party_org).order_by("name", "pk"))
     ids = [member.pk for member in members]
@@ -357,11 +388,19 @@ def point_ranking(party_org, year):
     )
     for member_id, kind, n in attended:
         facts[member_id].attended[kind] = n
-    required = {requirement.kind for requirement in rules.requirements()}
     own = list(
-        Activity.objects.filter(party_org=party_org, kind__in=required, **in_year).values_list(
-            "pk", "kind", "held_on"
+        Activity.objects.filter(
+            party_org=party_org, kind__in=EVERY_MEMBER_KINDS, **in_year
+        ).values_list("pk", "kind", "held_on")
+    )
+    # A member transferred in is absent only from what was held after they came.
+    arrived = dict(
+        Transfer.objects.filter(
+            to_party_org=party_org, status=Transfer.Status.RECEIVED, member_id__in=ids
         )
+        .values_list("member_id")
+        .annotate(models.Max("received_on"))
+        .order_by()
     )
     present = set(
         through.filter(activity_id__in=[pk for pk, _kind, _day in own]).values_list(
@@ -372,8 +411,9 @@ def point_ranking(party_org, year):
         if member.party_org_id != party_org.pk:
             continue
         absent = facts[member.pk].absent
+        since = max(member.joined_on, arrived.get(member.pk) or member.joined_on)
         for pk, kind, day in own:
-            if day >= member.joined_on and (pk, member.pk) not in present:
+            if day >= since and (pk, member.pk) not in present:
                 absent[kind] = absent.get(kind, 0) + 1
     reviews = MemberReview.objects.filter(year=year, member_id__in=ids)
     for member_id, grade in reviews.values_list("member_id", "grade"):

@@ -100,19 +100,20 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 # year: by hand, the months of each kind each Party organization held something in (the
 # rest is a few lines of Python over one row per Party organization and kind).
 def hand_gaps_sql(year):
-    months = " ".join(f"WHEN a.held_on < %(m{m + 1})s THEN {1 << (m - 1)}" for m in range(1, 13))
-    sql = (
-        "SELECT a.party_org_id, a.kind, SUM(DISTINCT CASE " + months + " END) "
-        "FROM assessments_activity a "
-        "WHERE a.held_on >= %(m1)s AND a.held_on < %(m13)s GROUP BY a.party_org_id, a.kind"
-    )
     import datetime
 
+    if connection.vendor == "sqlite":
+        bit = "1 << (CAST(strftime('%%m', a.held_on) AS INTEGER) - 1)"
+    else:
+        bit = "1 << (EXTRACT(MONTH FROM a.held_on)::integer - 1)"
+    sql = (
+        f"SELECT a.party_org_id, a.kind, SUM(DISTINCT {bit}) FROM assessments_activity a "
+        "WHERE a.held_on >= %(first)s AND a.held_on < %(next)s GROUP BY a.party_org_id, a.kind"
+    )
+    ops = connection.ops
     params = {
-        f"m{m}": connection.ops.adapt_datefield_value(
-            datetime.date(year + (m - 1) // 12, (m - 1) % 12 + 1, 1)
-        )
-        for m in range(1, 14)
+        "first": ops.adapt_datefield_value(datetime.date(year, 1, 1)),
+        "next": ops.adapt_datefield_value(datetime.date(year + 1, 1, 1)),
     }
     return sql, params
 

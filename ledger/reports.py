@@ -52,7 +52,7 @@ def summary_json(scope, today, *, year, scope_kind, scope_code):
         "by_channel": breakdown_json(result.by_channel),
         "by_key_sector_status": breakdown_json(result.by_key_status),
         "worklists": worklist_items(scope, today),
-        # Organizational life this year (periods over): assessments.selectors.year_gaps.
+        # Organizational life this year (periods over): assessments.selectors.count_gaps.
         "organizational_life": {
             "party_orgs": result.life_judged,
             "with_gaps": result.life_with_gaps,

@@ -6,7 +6,7 @@ Eight queries whatever the data size: the scope's districts; the org cube
 (members.coverage.org_cube, with the members working in the orgs); Party organizations by
 district; their total and worklists in one aggregate; every other worklist in one
 statement (orgs.db.count_each); and the year's organizational-life gaps in three
-(assessments.selectors.year_gaps). Totals, breakdowns and the org worklists are sums over the
+(assessments.selectors.count_gaps). Totals, breakdowns and the org worklists are sums over the
 cube's grouped rows (a few thousand), never over orgs. Like every figure, members count
 in 正常 orgs only; Party organizations count while they exist (a joint one in each
 district where it covers an org of the scope, once in the total).
@@ -103,7 +103,7 @@ class Summary:
     by_channel: list
     by_key_status: list
     worklist_counts: dict  # worklist key -> count
-    # Organizational life of the current year (assessments.selectors.year_gaps): Party
+    # Organizational life of the current year (assessments.selectors.count_gaps): Party
     # organizations judged, and those that missed a required activity.
     life_judged: int = 0
     life_with_gaps: int = 0
@@ -176,7 +176,7 @@ def build(scope, today):
     )
     counts = {w.key: counts[w.key] for w in WORKLISTS}
 
-    life_judged, life_gaps = assessments.year_gaps(
+    life_judged, life_with_gaps = assessments.count_gaps(
         PartyOrganization.objects.for_scope(scope), today.year, today
     )
 
@@ -208,7 +208,7 @@ def build(scope, today):
         ],
         worklist_counts=counts,
         life_judged=life_judged,
-        life_with_gaps=len(life_gaps),
+        life_with_gaps=life_with_gaps,
     )
 
 

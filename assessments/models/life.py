@@ -1,6 +1,8 @@
 """Organizational life (组织生活, §六 and §七; domain.md §2): what a Party organization held,
 when, on what, and who attended. Compliance (assessments.rules) reads these records."""
 
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -267,6 +269,16 @@ class PartyOrgAssessment(models.Model):
         elif self.party_org_id and self.year and self.year < self.party_org.founded_on.year:
             errors["year"] = _("党组织成立于{year}年，不能考核此前的年度").format(
                 year=self.party_org.founded_on.year
+            )
+        elif (
+            self.party_org_id
+            and self.year
+            and self.party_org.dissolved_on
+            and self.party_org.dissolved_on <= date(self.year, 1, 1)
+        ):
+            # It no longer existed in that year (it ends on its 撤销日期).
+            errors["year"] = _("党组织已于{day}撤销，不能考核此后的年度").format(
+                day=self.party_org.dissolved_on
             )
         if self.party_org_id and self.year and "year" not in errors:
             # Every write path gets the suggestion of the facts, and must give a reason

@@ -19,6 +19,17 @@ from members.models import Member
 from orgs.models import PartyOrganization, PartyOrgScopedQuerySet
 from orgs.validators import future_date_errors
 
+# The organizational life every member of a Party organization is to attend: absence
+# from it may cost points. 支委会 is the committee's and 党小组会 a group's (groups are not
+# recorded), so nobody else is absent from them.
+EVERY_MEMBER_KINDS = (
+    Activity.Kind.GENERAL_MEETING,
+    Activity.Kind.PARTY_LECTURE,
+    Activity.Kind.THEME_DAY,
+    Activity.Kind.LIFE_MEETING,
+    Activity.Kind.MEMBER_REVIEW,
+)
+
 # §七's service kinds; the others are organizational life.
 SERVICE_KINDS = (
     Activity.Kind.VOLUNTEER,
@@ -100,8 +111,11 @@ class PointRule(models.Model):
             errors["activity_kind"] = _("该计分依据不按活动类型计分，请留空")
         if basis == self.Basis.ABSENCE and kind:
             required = {item[0] for item in settings.ACTIVITY_REQUIREMENTS}
-            if kind not in required:
-                errors["activity_kind"] = _("缺席扣分只适用于规定必须开展的组织生活")
+            if kind not in required or kind not in EVERY_MEMBER_KINDS:
+                errors["activity_kind"] = _(
+                    "缺席扣分只适用于全体党员都应参加的组织生活（支部党员大会、党课、主题党日、"
+                    "组织生活会、民主评议党员）"
+                )
         if basis == self.Basis.REVIEW and not self.review_grade:
             errors["review_grade"] = _("依据为民主评议时须选择评议等次")
         elif basis != self.Basis.REVIEW and self.review_grade:

@@ -53,6 +53,13 @@ class ImportTemplate:
         """Problems of one row's cleaned values: [(attribute, message)]."""
         return []
 
+    def rows_outside_scope(self, scope, rows):
+        """{index in `rows`: [(attribute, message)]} for rows naming a record the user's
+        scope does not hold (a Party organization, say), checked before any row is built
+        so that no model rule speaks of it. `rows` are the cleaned values of every row;
+        the attributes named are dropped from their row."""
+        return {}
+
     def begin(self, rows):
         """Facts for every row at once, before they are built: `rows` are the cleaned
         values of the readable rows. What it returns is each built instance's

@@ -156,7 +156,7 @@ class _Run:
         if not self.table.rows:
             self.error(None, _("文件"), _("没有数据行"))
             return
-        parsed = self._parse_rows()
+        parsed = self._drop_outside_scope(self._parse_rows())
         self.context = self.template.begin([values for _n, _k, values, bad in parsed if not bad])
         keys = [entry[1] for entry in parsed if entry[1] is not None]
         existing = self.template.load_existing(keys)
@@ -260,6 +260,22 @@ class _Run:
             key = None if self.template.key_attribute in bad else self.template.key(values)
             parsed.append((number, key, values, bad))
         return parsed
+
+    def _drop_outside_scope(self, parsed):
+        """Rows naming records outside the scope: reported as not found, and the value
+        dropped, before model validation could describe the record (its dates, say)."""
+        flagged = self.template.rows_outside_scope(self.scope, [entry[2] for entry in parsed])
+        if not flagged:
+            return parsed
+        checked = []
+        for index, (number, key, values, bad) in enumerate(parsed):
+            for attribute, message in flagged.get(index, ()):
+                self.error(number, self.column_of.get(attribute, attribute), message)
+                values.pop(attribute, None)
+                bad = bad | {attribute}
+                key = None
+            checked.append((number, key, values, bad))
+        return checked
 
     def _build(self, number, instance, values, bad=frozenset()):
         """Apply values; validate; return (action, instance, changed fields) or None.
