@@ -387,7 +387,7 @@ def test_a_district_two_new_officer_assesses_a_party_organization(client, assess
     client.force_login(world["users"]["xuanwu_two_new"])
     page = client.get(reverse(ASSESSMENT_ADD))
     assert page.status_code == 200
-    assert "保存时按该年度组织生活和书记配备情况计算" in page.content.decode()
+    assert "保存时按该年度组织生活、书记配备、正式党员人数和换届情况计算" in page.content.decode()
 
     response = client.post(reverse(ASSESSMENT_ADD), assessment_data(school))
     assert response.status_code == 302, form_errors(response)
