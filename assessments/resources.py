@@ -18,7 +18,8 @@ from assessments.models import Activity, Evaluation, Grade, PartyOrgAssessment
 from members.models import Member
 from members.resources import PartyOrgWidget, mask_id_numbers_in
 from orgs.history import record_m2m_history
-from orgs.importing.registry import ImportTemplate, register
+from orgs.importing.registry import ImportTemplate, chunks, ids_in_scope, register
+from orgs.importing.service import BATCH_SIZE
 from orgs.importing.widgets import (
     ChoiceWidget,
     CountWidget,
@@ -30,21 +31,14 @@ from orgs.importing.widgets import (
 from orgs.models import PartyOrganization
 from orgs.validators import normalize_code
 
-CHUNK = 500
 # Names in one cell: separated by 、，,；; or spaces.
 _SEPARATORS = re.compile(r"[、，,；;\s]+")
 _ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
-def _chunks(items):
-    items = list(items)
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
-
-
 def _stamp(model, attname, value, ids, history):
     """Set who recorded or assessed the rows just written, in their history rows too."""
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         model.objects.filter(pk__in=chunk).update(**{attname: value})
         model.history.model.objects.filter(id__in=chunk, history_date=history["date"]).update(
             **{attname: value}
@@ -109,23 +103,12 @@ def _party_org_rows_outside(scope, rows):
     if scope.sees_everything:
         return {}
     named = {values["party_org"].pk for values in rows if values.get("party_org")}
-    inside = _party_orgs_inside(scope, named)
+    inside = ids_in_scope(PartyOrganization.objects, scope, named)
     return {
         index: [("party_org", _("未找到“{org}”").format(org=values["party_org"].name))]
         for index, values in enumerate(rows)
         if values.get("party_org") and values["party_org"].pk not in inside
     }
-
-
-def _party_orgs_inside(scope, ids):
-    inside = set()
-    for chunk in _chunks(ids):
-        inside.update(
-            PartyOrganization.objects.for_scope(scope)
-            .filter(pk__in=chunk)
-            .values_list("pk", flat=True)
-        )
-    return inside
 
 
 class ActivityTemplate(ImportTemplate):
@@ -171,7 +154,7 @@ class ActivityTemplate(ImportTemplate):
         party_orgs = {key[0] for key in keys}
         days = {key[2] for key in keys}
         wanted = set(keys)
-        for chunk in _chunks(party_orgs):
+        for chunk in chunks(party_orgs):
             activities = Activity.objects.filter(
                 party_org_id__in=chunk, held_on__in=days
             ).prefetch_related("attendees")
@@ -183,14 +166,6 @@ class ActivityTemplate(ImportTemplate):
                     }
                     found[key] = activity
         return found
-
-    def in_scope_ids(self, scope, ids):
-        inside = set()
-        for chunk in _chunks(ids):
-            inside.update(
-                Activity.objects.for_scope(scope).filter(pk__in=chunk).values_list("pk", flat=True)
-            )
-        return inside
 
     def related_changed(self, instance, values):
         names = values.get("attendee_names")
@@ -281,7 +256,7 @@ class ActivityTemplate(ImportTemplate):
     def after_write(self, written, history):
         through = Activity.attendees.through
         changed = [a for _n, a in written if hasattr(a, "import_attendee_ids")]
-        for chunk in _chunks([a.pk for a in changed]):
+        for chunk in chunks([a.pk for a in changed]):
             through.objects.filter(activity_id__in=chunk).delete()
         through.objects.bulk_create(
             [
@@ -289,7 +264,7 @@ class ActivityTemplate(ImportTemplate):
                 for a in changed
                 for pk in a.import_attendee_ids
             ],
-            batch_size=CHUNK,
+            batch_size=BATCH_SIZE,
         )
         # The history rows the service wrote carry the attendees as they now are.
         record_m2m_history(Activity, "attendees", [a.pk for _n, a in written], history["date"])
@@ -391,7 +366,7 @@ class AssessmentTemplate(ImportTemplate):
         found = {}
         years = {year for _pk, year in keys}
         wanted = set(keys)
-        for chunk in _chunks({pk for pk, _year in keys}):
+        for chunk in chunks({pk for pk, _year in keys}):
             for assessment in PartyOrgAssessment.objects.filter(
                 party_org_id__in=chunk, year__in=years
             ):
@@ -399,16 +374,6 @@ class AssessmentTemplate(ImportTemplate):
                 if key in wanted:
                     found[key] = assessment
         return found
-
-    def in_scope_ids(self, scope, ids):
-        inside = set()
-        for chunk in _chunks(ids):
-            inside.update(
-                PartyOrgAssessment.objects.for_scope(scope)
-                .filter(pk__in=chunk)
-                .values_list("pk", flat=True)
-            )
-        return inside
 
     def rows_outside_scope(self, scope, rows):
         return _party_org_rows_outside(scope, rows)

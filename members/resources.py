@@ -179,14 +179,6 @@ class MemberTemplate(ImportTemplate):
             found.update({m.id_number: m for m in members})
         return found
 
-    def in_scope_ids(self, scope, ids):
-        inside = set()
-        for chunk in _chunks(ids):
-            inside.update(
-                Member.objects.for_scope(scope).filter(pk__in=chunk).values_list("pk", flat=True)
-            )
-        return inside
-
     def check_values(self, values):
         if values.get("post_kind") and not values.get("party_org"):
             return [

@@ -286,14 +286,6 @@ class SocialOrgTemplate(ImportTemplate):
                 found[("name", org.name)] = org
         return found
 
-    def in_scope_ids(self, scope, ids):
-        inside = set()
-        for chunk in _chunks(ids):
-            inside.update(
-                SocialOrg.objects.for_scope(scope).filter(pk__in=chunk).values_list("pk", flat=True)
-            )
-        return inside
-
     def check_rows(self, written, existing_ids):
         """名称 is unique among active orgs: inside the file and against the database."""
         problems = []
@@ -651,16 +643,6 @@ class PartyOrgTemplate(ImportTemplate):
             for link, party_org_id, org_id in links:
                 by_pk[party_org_id].import_stored_links[org_id] = link
         return found
-
-    def in_scope_ids(self, scope, ids):
-        inside = set()
-        for chunk in _chunks(ids):
-            inside.update(
-                PartyOrganization.objects.for_scope(scope)
-                .filter(pk__in=chunk)
-                .values_list("pk", flat=True)
-            )
-        return inside
 
     def check_values(self, values):
         covered, formation = values.get("covered_orgs"), values.get("formation")

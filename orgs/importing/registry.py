@@ -3,6 +3,21 @@
 from django.utils.translation import gettext as _
 
 _TEMPLATES = {}
+CHUNK = 5000  # ids per IN (...): SQLite allows 32,766 parameters
+
+
+def chunks(items, size=CHUNK):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def ids_in_scope(manager, scope, ids):
+    """The subset of `ids` whose rows `manager.for_scope(scope)` holds, in chunks."""
+    inside = set()
+    for chunk in chunks(ids):
+        inside.update(manager.for_scope(scope).filter(pk__in=chunk).values_list("pk", flat=True))
+    return inside
 
 
 class ImportTemplate:
@@ -46,8 +61,9 @@ class ImportTemplate:
         raise NotImplementedError
 
     def in_scope_ids(self, scope, ids):
-        """The subset of `ids` that `scope` may change."""
-        raise NotImplementedError
+        """The subset of `ids` that `scope` may change: by default, those the model's
+        for_scope() holds."""
+        return ids_in_scope(self.model.objects, scope, ids)
 
     def check_values(self, values):
         """Problems of one row's cleaned values: [(attribute, message)]."""
