@@ -13,6 +13,7 @@ class AssessmentsConfig(AppConfig):
     def ready(self):
         # Registers the 组织生活 and 党组织年度考核 import templates.
         from assessments import (
+            months,
             resources,  # noqa: F401
             selectors,
         )
@@ -23,6 +24,8 @@ class AssessmentsConfig(AppConfig):
         post_delete.connect(
             _discard_attachment_file, sender=ActivityAttachment, dispatch_uid="attachment_file"
         )
+        # The months of activities, kept beside them (assessments.models.ActivityMonths).
+        months.connect()
         # §四 防止边建边散: a new Party organization without organizational life is at risk.
         if selectors.idle_q not in coverage.NEW_PARTY_ORG_RISKS:
             coverage.NEW_PARTY_ORG_RISKS.append(selectors.idle_q)

@@ -25,7 +25,7 @@ from decimal import Decimal
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from assessments import rules
+from assessments import months, rules
 from assessments.models import (
     Activity,
     ContactRecord,
@@ -263,6 +263,7 @@ class _Builder:
         self.today = snapshot.today
         self.last = self.today.year - 1
         self.held = {}  # party org pk -> {kind: [days]} of last year
+        self.keys = set()  # (party org, kind, day, topic): what an import matches on
 
     def build(self):
         for row in self.s.party_orgs:
@@ -316,11 +317,16 @@ class _Builder:
             self.held[row.pk] = held
 
     def _activity(self, row, kind, day):
+        topic = self.rng.choice(TOPICS[kind])
+        key = (row.pk, kind, day, topic)
+        if key in self.keys:
+            return  # the same activity twice: an import would take it for one
+        self.keys.add(key)
         activity = Activity(
             party_org_id=row.pk,
             kind=kind,
             held_on=day,
-            topic=self.rng.choice(TOPICS[kind]),
+            topic=topic,
             online=self.rng.random() < 0.1,
             location="" if self.rng.random() < 0.3 else "党员活动室",
         )
@@ -627,6 +633,7 @@ def write_plan(plan, *, user, reason, today):
     for activity in plan.activities:
         activity.recorded_by = user
     _bulk(Activity, plan.activities, history)
+    months.refresh({(a.party_org_id, a.held_on.year) for a in plan.activities})
     through = Activity.attendees.through
     through.objects.bulk_create(
         [

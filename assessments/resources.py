@@ -14,6 +14,7 @@ from import_export import resources
 from import_export.fields import Field
 from import_export.widgets import Widget
 
+from assessments import months
 from assessments.models import Activity, Evaluation, Grade, PartyOrgAssessment
 from members.models import Member
 from members.resources import PartyOrgWidget, mask_id_numbers_in
@@ -266,6 +267,8 @@ class ActivityTemplate(ImportTemplate):
             ],
             batch_size=BATCH_SIZE,
         )
+        # Bulk writes send no signals: the months held are refreshed here.
+        months.refresh({(a.party_org_id, a.held_on.year) for _n, a in written})
         # The history rows the service wrote carry the attendees as they now are.
         record_m2m_history(Activity, "attendees", [a.pk for _n, a in written], history["date"])
         user_id = getattr(history["user"], "pk", None)

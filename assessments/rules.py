@@ -9,7 +9,7 @@ ACTIVITY_REQUIREMENTS); they can be passed in for tests.
 import calendar
 import functools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -55,6 +55,7 @@ def _requirements(configured):
     return tuple(Requirement(*item) for item in configured)
 
 
+@functools.lru_cache(maxsize=64)
 def periods(year, every):
     """The periods of `year` for a frequency: 12 months, 4 quarters or the year."""
     if every == YEAR:
@@ -182,51 +183,97 @@ def missed_periods(
 ):
     """gaps(compliance(...)) from `months_held` ({kind: bitmask of months held}) instead of
     dates: the same checks, found without building the periods still running."""
-    return [
-        Check(requirement, period, 0, MISSED)
-        for requirement, period in _missed(
-            year, today, months_held, has_committee, has_groups, founded_on, dissolved_on,
-            configured,
+    return list(
+        GapJudge(year, today, configured).missed(
+            months_held, has_committee, has_groups, founded_on, dissolved_on
         )
-    ]  # fmt: skip
-
-
-def has_gap(
-    *,
-    year,
-    today,
-    months_held,
-    has_committee,
-    has_groups,
-    founded_on=None,
-    dissolved_on=None,
-    configured=None,
-):
-    """Whether missed_periods(...) would find any: stops at the first."""
-    missed = _missed(
-        year, today, months_held, has_committee, has_groups, founded_on, dissolved_on, configured
     )
-    return next(missed, None) is not None
 
 
-def _missed(
-    year, today, months_held, has_committee, has_groups, founded_on, dissolved_on, configured
-):
-    for requirement in requirements(configured):
-        over = _periods_over(year, requirement.every, today, founded_on, dissolved_on)
-        if not over:
-            continue
-        condition = {COMMITTEE: has_committee, GROUPS: has_groups}.get(requirement.only_with, True)
-        if not callable(condition) and not condition:
-            continue
-        held = months_held.get(requirement.kind, 0)
-        months_of = _MONTHS_OF[requirement.every]
-        for index, period in over:
-            if held & months_of[index]:
+class GapJudge:
+    """missed_periods() for the many Party organizations of a year, as of one day: the
+    requirements read once, and Party organizations alike in what they held, founding and
+    撤销 (to the month), groups and a committee throughout judged once."""
+
+    def __init__(self, year, today, configured=None):
+        self.year, self.today = year, today
+        self.required = requirements(configured)
+        self._judged = {}
+
+    def missed(self, months_held, has_committee, has_groups, founded_on=None, dissolved_on=None):
+        """The MISSED checks, a tuple (shared between alike Party organizations)."""
+        bounds = _month_bounds(self.year, founded_on, dissolved_on)
+        key = None
+        if not callable(has_committee):
+            key = (bounds, bool(has_committee), bool(has_groups), frozenset(months_held.items()))
+            found = self._judged.get(key)
+            if found is not None:
+                return found
+        found = tuple(
+            Check(requirement, period, 0, MISSED)
+            for requirement, period in self._walk(months_held, has_committee, has_groups, *bounds)
+        )
+        if key is not None:
+            self._judged[key] = found
+        return found
+
+    def kinds_missed(
+        self, months_held, has_committee, has_groups, founded_on=None, dissolved_on=None
+    ):
+        """The kinds with a gap (a frozenset): each requirement's periods are walked only
+        until its first gap."""
+        bounds = _month_bounds(self.year, founded_on, dissolved_on)
+        key = None
+        if not callable(has_committee):
+            key = ("kinds", bounds, bool(has_committee), bool(has_groups))
+            key += (frozenset(months_held.items()),)
+            found = self._judged.get(key)
+            if found is not None:
+                return found
+        found = frozenset(
+            requirement.kind
+            for requirement in self.required
+            if next(
+                self._walk(months_held, has_committee, has_groups, *bounds, (requirement,)),
+                None,
+            )
+        )
+        if key is not None:
+            self._judged[key] = found
+        return found
+
+    def _walk(self, months_held, has_committee, has_groups, founded_on, dissolved_on, only=None):
+        for requirement in only or self.required:
+            over = _periods_over(self.year, requirement.every, self.today, founded_on, dissolved_on)
+            if not over:
                 continue
-            if callable(condition) and not condition(period.end):
+            condition = {COMMITTEE: has_committee, GROUPS: has_groups}.get(
+                requirement.only_with, True
+            )
+            if not callable(condition) and not condition:
                 continue
-            yield requirement, period
+            held = months_held.get(requirement.kind, 0)
+            months_of = _MONTHS_OF[requirement.every]
+            for index, period in over:
+                if held & months_of[index]:
+                    continue
+                if callable(condition) and not condition(period.end):
+                    continue
+                yield requirement, period
+
+
+def _month_bounds(year, founded_on, dissolved_on):
+    """The founding and 撤销 days as compliance() uses them, to whole months: a period
+    counts from the first month the Party organization existed in full, until the month
+    of its 撤销 (so thousands of Party organizations share a few cached period lists)."""
+    if founded_on is not None:
+        if founded_on <= date(year, 1, 1):
+            founded_on = None
+        elif founded_on.day != 1:
+            founded_on = (founded_on.replace(day=28) + timedelta(days=4)).replace(day=1)
+    if dissolved_on is not None:
+        dissolved_on = None if dissolved_on > date(year, 12, 31) else dissolved_on.replace(day=1)
+    return founded_on, dissolved_on
 
 
 def period_label(check):

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, IntegerField, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from assessments import points, rules
@@ -202,34 +202,15 @@ def last_activity_on(party_org_ref="pk"):
 # --- gaps of many Party organizations (rules.missed_periods) ----------------------------
 
 
-class MonthBit(models.Func):
-    """1 << (month - 1) of a date, in the database: SQLite's strftime, PostgreSQL's
-    EXTRACT. (Django's ExtractMonth calls back into Python for every row on SQLite.)"""
-
-    output_field = IntegerField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # '%%%%m': once for this template, once for the SQLite backend's own % escaping.
-        template = "(1 << (CAST(strftime('%%%%m', %(expressions)s) AS INTEGER) - 1))"
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        template = "(1 << (EXTRACT(MONTH FROM %(expressions)s)::integer - 1))"
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-
 def months_held(party_org_ids, year, kinds):
     """{Party organization id: {kind: bitmask of the months of `year` with an activity of
-    that kind}}, one aggregate row per Party organization: SUM(DISTINCT bit) of distinct
-    powers of two is their bitwise OR."""
-    masks = {kind: Sum(MonthBit("held_on"), filter=Q(kind=kind), distinct=True) for kind in kinds}
+    that kind}}, read from ActivityMonths (kept in step with the activities), one row per
+    Party organization."""
+    from assessments.models import ActivityMonths
+
+    masks = {kind: models.Max("months", filter=Q(kind=kind)) for kind in kinds}
     rows = (
-        Activity.objects.filter(
-            party_org__in=party_org_ids,
-            held_on__gte=date(year, 1, 1),
-            held_on__lt=date(year + 1, 1, 1),
-            kind__in=kinds,
-        )
+        ActivityMonths.objects.filter(party_org__in=party_org_ids, year=year, kind__in=kinds)
         .order_by()
         .values("party_org_id")
         .annotate(**masks)
@@ -261,15 +242,55 @@ def _committee_on(terms):
     return on
 
 
+def existing_in(year):
+    """Party organizations that existed at some time in `year`."""
+    return Q(founded_on__lte=date(year, 12, 31)) & existing_q(date(year, 1, 1))
+
+
+def _gap_rows(party_orgs, year, today):
+    """(GapJudge, [(Party organization, its months held, whether it had a committee)]) of
+    the Party organizations of `party_orgs` that existed in `year`. Three queries."""
+    party_orgs = party_orgs.filter(existing_in(year)).order_by("name")
+    ids = party_orgs.values("pk")
+    held = months_held(ids, year, [requirement.kind for requirement in rules.requirements()])
+    terms = committee_terms(ids)
+    empty = {}
+    rows = [
+        (party_org, held.get(party_org.pk, empty), _committee_on(terms.get(party_org.pk)))
+        for party_org in party_orgs.only("pk", "name", "founded_on", "dissolved_on", "has_groups")
+    ]
+    return rules.GapJudge(year, today), rows
+
+
+def count_gaps(party_orgs, year, today):
+    """(Party organizations judged, those with a gap): year_gaps() counted (the JSON
+    summary). Three queries."""
+    judge, rows = _gap_rows(party_orgs, year, today)
+    with_gaps = sum(
+        1
+        for p, held, committee in rows
+        if judge.kinds_missed(held, committee, p.has_groups, p.founded_on, p.dissolved_on)
+    )
+    return len(rows), with_gaps
+
+
 @dataclass
 class Gaps:
     party_org: PartyOrganization
-    missed: list  # rules.Check, MISSED
+    kinds: frozenset  # the kinds it missed
+    held: dict  # its months held: the periods missed are named only when it is shown
+    committee: object
+    judge: object
+    kind: str = ""  # only the gaps of this kind, if set
 
-    def keep(self, kind):
-        """Keep only the gaps of one activity kind; whether any are left."""
-        self.missed = [check for check in self.missed if check.requirement.kind == kind]
-        return bool(self.missed)
+    @property
+    def missed(self):
+        """The MISSED checks (of `kind`, if set)."""
+        p = self.party_org
+        checks = self.judge.missed(
+            self.held, self.committee, p.has_groups, p.founded_on, p.dissolved_on
+        )
+        return [check for check in checks if not self.kind or check.requirement.kind == self.kind]
 
     def by_kind(self):
         """[(kind, [period labels])] in the order of the requirements."""
@@ -279,60 +300,20 @@ class Gaps:
         return list(grouped.items())
 
 
-def existing_in(year):
-    """Party organizations that existed at some time in `year`."""
-    return Q(founded_on__lte=date(year, 12, 31)) & existing_q(date(year, 1, 1))
-
-
-def count_gaps(party_orgs, year, today):
-    """(Party organizations judged, those with a gap): year_gaps() counted, for the
-    dashboard. Three queries; each Party organization's check stops at its first gap."""
-    party_orgs = party_orgs.filter(existing_in(year))
-    ids = party_orgs.values("pk")
-    held = months_held(ids, year, [requirement.kind for requirement in rules.requirements()])
-    terms = committee_terms(ids)
-    judged = with_gaps = 0
-    empty = {}
-    rows = party_orgs.order_by().values_list("pk", "founded_on", "dissolved_on", "has_groups")
-    for pk, founded_on, dissolved_on, has_groups in rows:
-        judged += 1
-        with_gaps += rules.has_gap(
-            year=year,
-            today=today,
-            months_held=held.get(pk, empty),
-            has_committee=_committee_on(terms.get(pk)),
-            has_groups=has_groups,
-            founded_on=founded_on,
-            dissolved_on=dissolved_on,
-        )
-    return judged, with_gaps
-
-
 def year_gaps(party_orgs, year, today, kind=""):
     """Gaps of `party_orgs` (a queryset, scoped by the caller) in `year` as of `today`:
-    (Party organizations judged, [Gaps] of those that missed something, by name).
-    `kind` keeps only the gaps of one activity kind. Three queries, however many."""
-    party_orgs = party_orgs.filter(existing_in(year)).order_by("name")
-    ids = party_orgs.values("pk")
-    kinds = [requirement.kind for requirement in rules.requirements()]
-    held = months_held(ids, year, kinds)
-    terms = committee_terms(ids)
-    judged, found = 0, []
-    for party_org in party_orgs.only("pk", "name", "founded_on", "dissolved_on", "has_groups"):
-        judged += 1
-        missed = rules.missed_periods(
-            year=year,
-            today=today,
-            months_held=held.get(party_org.pk, {}),
-            has_committee=_committee_on(terms.get(party_org.pk)),
-            has_groups=party_org.has_groups,
-            founded_on=party_org.founded_on,
-            dissolved_on=party_org.dissolved_on,
+    (Party organizations judged, [Gaps] of those that missed something — of `kind`, if
+    given —, by name). Three queries, however many; which periods were missed is worked
+    out only for the Gaps shown (Gaps.missed)."""
+    judge, rows = _gap_rows(party_orgs, year, today)
+    found = []
+    for party_org, held, committee in rows:
+        kinds = judge.kinds_missed(
+            held, committee, party_org.has_groups, party_org.founded_on, party_org.dissolved_on
         )
-        gaps = Gaps(party_org, missed)
-        if missed and (not kind or gaps.keep(kind)):
-            found.append(gaps)
-    return judged, found
+        if kinds and (not kind or kind in kinds):
+            found.append(Gaps(party_org, kinds, held, committee, judge, kind))
+    return len(rows), found
 
 
 # --- 积分考核 (assessments.points) -----------------------------------------------------

@@ -119,11 +119,13 @@ def gaps(request, admin_site):
     judged, found = selectors.year_gaps(scoped, year, today)
     missed_by_kind = dict.fromkeys((requirement.kind for requirement in rules.requirements()), 0)
     for item in found:
-        for missed_kind, _periods in item.by_kind():
+        for missed_kind in item.kinds:
             missed_by_kind[missed_kind] += 1
     if kind:
         # The counts by kind stay those of all gaps; the list shows the kind chosen.
-        found = [item for item in found if item.keep(kind)]
+        found = [item for item in found if kind in item.kinds]
+        for item in found:
+            item.kind = kind
     page = Paginator(found, 50).get_page(request.GET.get("p"))
     for item in page:
         item.rows = [

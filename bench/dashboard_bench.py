@@ -4,11 +4,9 @@ Run by bench/run.py after `seed_demo --orgs 20000` (DATABASE_URL names the datab
 As the city's 两新工委 (liangxin) it times, median of REPEAT after a warm-up:
 
 - the dashboard page through Django's test client (all its queries, Python and template);
-- the same figures' hand-written SQL (below): one statement for the coverage of every
-  active org by district, kind, sector, channel and key-sector status with the members
-  working there, what the page's tables and charts show, and one for the months each
-  Party organization held each kind of activity this year (the gaps count); the page also
-  counts the worklists;
+- the same figures' single hand-written SQL statement (below): coverage of every active
+  org by district, kind, sector, channel and key-sector status with the members working
+  there, what the page's tables and charts show; the page also counts the worklists;
 - `export_report summary --format json` for the city (with every worklist's rows);
 - the org lists the dashboard's numbers open (drill-down).
 
@@ -96,28 +94,6 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 """
 
 
-# The dashboard also counts the Party organizations with gaps in organizational life this
-# year: by hand, the months of each kind each Party organization held something in (the
-# rest is a few lines of Python over one row per Party organization and kind).
-def hand_gaps_sql(year):
-    import datetime
-
-    if connection.vendor == "sqlite":
-        bit = "1 << (CAST(strftime('%%m', a.held_on) AS INTEGER) - 1)"
-    else:
-        bit = "1 << (EXTRACT(MONTH FROM a.held_on)::integer - 1)"
-    sql = (
-        f"SELECT a.party_org_id, a.kind, SUM(DISTINCT {bit}) FROM assessments_activity a "
-        "WHERE a.held_on >= %(first)s AND a.held_on < %(next)s GROUP BY a.party_org_id, a.kind"
-    )
-    ops = connection.ops
-    params = {
-        "first": ops.adapt_datefield_value(datetime.date(year, 1, 1)),
-        "next": ops.adapt_datefield_value(datetime.date(year + 1, 1, 1)),
-    }
-    return sql, params
-
-
 DRILLDOWN = (
     ("organizational coverage", "?status__exact=active&coverage=organizational"),
     ("uncovered", "?status__exact=active&coverage=uncovered"),
@@ -150,15 +126,11 @@ def hand_sql(user):
         "city": user.unit.region_id,
     }
     sql = HAND_SQL
-    gaps_sql, gaps_params = hand_gaps_sql(timezone.localdate().year)
 
     def run():
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
-            cursor.execute(gaps_sql, gaps_params)
-            cursor.fetchall()
-            return rows
+            return cursor.fetchall()
 
     return median_ms(run), len(run())
 

@@ -94,7 +94,7 @@ def activity_rows(today):
                 activity.party_org.name,
                 activity.get_kind_display(),
                 activity.held_on.isoformat(),
-                f"{activity.topic}（补录）",
+                f"{activity.topic}（补录{activity.pk}）",
                 attendees,
             ]
         )

@@ -14,7 +14,7 @@ from assessments import selectors as assessments
 from ledger import summary
 from members import coverage, selectors
 from orgs import rules
-from orgs.models import Workstation
+from orgs.models import PartyOrganization, Workstation
 
 FIGURE_KEYS = (
     "orgs", "org_covered", "work_covered", "uncovered", "party_orgs", "members",
@@ -52,12 +52,17 @@ def summary_json(scope, today, *, year, scope_kind, scope_code):
         "by_channel": breakdown_json(result.by_channel),
         "by_key_sector_status": breakdown_json(result.by_key_status),
         "worklists": worklist_items(scope, today),
-        # Organizational life this year (periods over): assessments.selectors.count_gaps.
-        "organizational_life": {
-            "party_orgs": result.life_judged,
-            "with_gaps": result.life_with_gaps,
-        },
+        "organizational_life": organizational_life(scope, today),
     }
+
+
+def organizational_life(scope, today):
+    """The scope's Party organizations judged on this year's organizational life (periods
+    over) and those with a gap (assessments.selectors.count_gaps: the 组织生活缺失 page)."""
+    judged, with_gaps = assessments.count_gaps(
+        PartyOrganization.objects.for_scope(scope), today.year, today
+    )
+    return {"party_orgs": judged, "with_gaps": with_gaps}
 
 
 def org_name(org):

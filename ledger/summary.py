@@ -2,11 +2,10 @@
 dashboard, of `export_report summary` and of the later compliance summary, from here only,
 so that no two of them can disagree.
 
-Eight queries whatever the data size: the scope's districts; the org cube
+Five queries whatever the data size: the scope's districts; the org cube
 (members.coverage.org_cube, with the members working in the orgs); Party organizations by
 district; their total and worklists in one aggregate; every other worklist in one
-statement (orgs.db.count_each); and the year's organizational-life gaps in three
-(assessments.selectors.count_gaps). Totals, breakdowns and the org worklists are sums over the
+statement (orgs.db.count_each). Totals, breakdowns and the org worklists are sums over the
 cube's grouped rows (a few thousand), never over orgs. Like every figure, members count
 in 正常 orgs only; Party organizations count while they exist (a joint one in each
 district where it covers an org of the scope, once in the total).
@@ -18,7 +17,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db.models import Count
 
-from assessments import selectors as assessments
 from members import coverage
 from orgs import rules
 from orgs.db import count_each
@@ -103,10 +101,6 @@ class Summary:
     by_channel: list
     by_key_status: list
     worklist_counts: dict  # worklist key -> count
-    # Organizational life of the current year (assessments.selectors.count_gaps): Party
-    # organizations judged, and those that missed a required activity.
-    life_judged: int = 0
-    life_with_gaps: int = 0
 
     @property
     def breakdowns(self):
@@ -176,10 +170,6 @@ def build(scope, today):
     )
     counts = {w.key: counts[w.key] for w in WORKLISTS}
 
-    life_judged, life_with_gaps = assessments.count_gaps(
-        PartyOrganization.objects.for_scope(scope), today.year, today
-    )
-
     # Districts outside the scope's own list appear only where its orgs are (a
     # supervising unit's orgs anywhere in the city): they need their names.
     missing = set(district_figures) - set(districts)
@@ -207,8 +197,6 @@ def build(scope, today):
             if key in by["key_status"]
         ],
         worklist_counts=counts,
-        life_judged=life_judged,
-        life_with_gaps=life_with_gaps,
     )
 
 

@@ -10,6 +10,7 @@
 from assessments.models.life import (
     Activity,
     ActivityAttachment,
+    ActivityMonths,
     Evaluation,
     Grade,
     MemberReview,
@@ -32,6 +33,7 @@ from assessments.models.work import (
 __all__ = [
     "Activity",
     "ActivityAttachment",
+    "ActivityMonths",
     "ContactRecord",
     "Evaluation",
     "Grade",

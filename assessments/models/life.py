@@ -372,3 +372,31 @@ def assessable(year, today):
     return year < today.year or (
         year == today.year and today.month >= settings.ASSESSMENT_FROM_MONTH
     )
+
+
+class ActivityMonths(models.Model):
+    """The months of a year in which a Party organization held an activity of a kind, as a
+    bitmask (bit m-1 for month m): what compliance needs of the dates, kept beside the
+    activities so that a city's gaps are read, not aggregated, on every dashboard.
+
+    Written by assessments.months.refresh() after every change of activities: their
+    post_save and post_delete signals, and the bulk writes (imports, the demo) call it
+    themselves. Not shown to users."""
+
+    party_org = models.ForeignKey(
+        PartyOrganization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=Activity.Kind)
+    months = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["party_org", "year", "kind"], name="activity_months_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "party_org"], name="activity_months_year_idx")]
+
+    def __str__(self):
+        return f"{self.party_org_id} {self.year} {self.kind} {self.months:012b}"

@@ -25,6 +25,7 @@ from django.urls import reverse
 
 from assessments import rules, selectors
 from assessments.models import Activity
+from assessments.months import refresh as refresh_months
 from assessments.rules import MISSED, MONTH, QUARTER, YEAR
 from members import coverage
 from members.models import Post
@@ -492,6 +493,8 @@ def hold_all(party_org, year, *, kinds=REQUIRED, months=range(1, 13), leave_out=
         for month in months
         if (kind, month) not in leave_out
     )
+    # A bulk write sends no signals: its months are refreshed as the imports do.
+    refresh_months({(party_org.pk, year)})
 
 
 def committee_post(party_org, started_on, ended_on=None, kind=Post.Kind.DEPUTY_SECRETARY):
@@ -747,6 +750,7 @@ def random_party_orgs(rng, count, prefix):
             for kind, some in days.items()
             for day in some
         )
+        refresh_months({(po.pk, year) for year in (2023, 2024, 2025)})
         made.append(po)
     return made
 

@@ -262,12 +262,12 @@ CITY_WORKLISTS = {
     "lost_contact_unregistered": 1, "stale_archives": 1, "talk_overdue": 0,
     "activist_ready": 0, "probation_ending": 0, "probation_overdue": 0,
     "floating_to_transfer": 0, "corrections_ending": 0,
-    # Organizational life (a page of its own, not an admin list): J, new and term.
-    "life_gaps": 3,
 }  # fmt: skip
+# Organizational life: the dashboard links 组织生活缺失 without a count; its page lists J,
+# new and term for the city, J for 玄武区.
+LIFE_GAPS = {"city": 3, "xuanwu": 1}
 XUANWU_WORKLISTS = {
     **dict.fromkeys(CITY_WORKLISTS, 0),
-    "life_gaps": 1,  # J (P_A has none; the old one was dissolved before the year)
     "uncovered_without_plan": 2, "plans_overdue": 1, "ready_to_stand_alone": 1,
     "key_sector_violations": 1, "transfers_overdue": 1, "transfers_in_transit": 1,
 }  # fmt: skip

@@ -19,6 +19,7 @@ from tests import factories
 from tests.ledger.conftest import (
     CITY_TOTALS,
     CITY_WORKLISTS,
+    LIFE_GAPS,
     XUANWU_TOTALS,
     XUANWU_WORKLISTS,
     frozen,
@@ -81,7 +82,7 @@ def test_every_number_links_to_the_list_it_counts_and_the_two_agree(client, user
         by_where.setdefault(link["where"], []).append(link)
     # All four kinds of link are there: figures, worklists, chart segments, forms.
     assert len(by_where["figures"]) >= 40
-    assert len(by_where["worklist"]) == len(CITY_WORKLISTS)
+    assert len(by_where["worklist"]) == len(CITY_WORKLISTS) + 1  # and 组织生活缺失
     assert {link["status"] for link in by_where["svg"]} == {
         "organizational", "work", "uncovered",
     }  # fmt: skip
@@ -89,6 +90,10 @@ def test_every_number_links_to_the_list_it_counts_and_the_two_agree(client, user
     disagreements = []
     for link in page.links:
         count, _response = listed(client, link["href"])
+        if link["worklist"] == "life_gaps":
+            assert link["text"] == "查看清单"  # counted on its page
+            assert count == LIFE_GAPS["city"]
+            continue
         if count != shown_count(link):
             disagreements.append(
                 (link["module"], link["row"], link["where"], link["href"], shown_count(link), count)
@@ -133,7 +138,11 @@ def test_the_numbers_are_those_the_city_implies(users, dashboard, city):
     }  # fmt: skip
     channels = {label: int(cells[0]) for label, cells in page.rows["by-channel"].items()}
     assert sum(channels.values()) == 12
-    worklists = {link["worklist"]: int(link["text"]) for link in page.links if link["worklist"]}
+    worklists = {
+        link["worklist"]: int(link["text"])
+        for link in page.links
+        if link["worklist"] and link["worklist"] != "life_gaps"
+    }
     assert worklists == CITY_WORKLISTS
     # Uncovered by recommended form: E (3 full members), F (1), D, G and the filed one (0).
     forms = [shown_count(link) for link in page.links if link["where"] == "form"]
@@ -226,7 +235,11 @@ def test_a_district_sees_its_own_district_only(users, dashboard):
     page = dashboard(users["xuanwu_two_new"])
     assert figures(page, "totals", "合计") == expected_cells(XUANWU_TOTALS)
     assert figures(page, "totals", "合计") != figures(city_page, "totals", "合计")
-    worklists = {link["worklist"]: int(link["text"]) for link in page.links if link["worklist"]}
+    worklists = {
+        link["worklist"]: int(link["text"])
+        for link in page.links
+        if link["worklist"] and link["worklist"] != "life_gaps"
+    }
     assert worklists == XUANWU_WORKLISTS
     # Its district alone, in the table and the chart.
     assert list(page.rows["by-district"]) == ["玄武区"]
@@ -241,7 +254,9 @@ def test_a_district_s_links_agree_and_never_show_another_district(client, users,
     disagreements, leaks = [], []
     for link in page.links:
         count, response = listed(client, link["href"])
-        if count != shown_count(link):
+        if link["worklist"] == "life_gaps":
+            assert count == LIFE_GAPS["xuanwu"]
+        elif count != shown_count(link):
             disagreements.append(
                 (link["module"], link["row"], link["href"], shown_count(link), count)
             )

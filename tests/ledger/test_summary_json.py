@@ -198,7 +198,11 @@ def test_each_list_is_as_long_as_the_dashboard_s_count(client, export, users, ro
     data = export(*options)
     client.force_login(users[role])
     page = parse(client.get(reverse("ledger:dashboard")))
-    counts = {link["worklist"]: int(link["text"]) for link in page.links if link["worklist"]}
+    counts = {
+        link["worklist"]: int(link["text"])
+        for link in page.links
+        if link["worklist"] and link["worklist"] != "life_gaps"
+    }
     lengths = list_lengths(data)
     assert {key: lengths[key] for key in WORKLIST_KEYS} == expected_lengths(counts)
 
@@ -318,3 +322,20 @@ def test_a_stale_archive_is_dated_by_the_day_in_shanghai(export, city):
     SocialOrg.objects.filter(name=name).update(archive_updated_at=early)
     rows = {row["name"]: row for row in export()["worklists"]["stale_archives"]}
     assert rows[name]["archive_updated_at"] == "2025-05-01"
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        # P_A held what was due; J, new and term have gaps; the old one was dissolved before
+        # the year and is not judged.
+        ((), {"party_orgs": 4, "with_gaps": 3}),
+        # 玄武区: P_A and J (which also covers an org of 秦淮区).
+        (("--district", "320102"), {"party_orgs": 2, "with_gaps": 1}),
+    ],
+    ids=["city", "district"],
+)
+def test_the_summary_counts_party_orgs_with_gaps_in_organizational_life(
+    export, city, options, expected
+):
+    assert export(*options)["organizational_life"] == expected
