@@ -50,10 +50,14 @@ def test_saving_an_activity_stores_its_month(two):
     hold(first, K.THEME_DAY, D(2024, 2, 1))
     hold(first, K.THEME_DAY, D(2024, 2, 29))
     hold(first, K.PARTY_LECTURE, D(2024, 12, 31))
-    assert stored() == implied() == {
-        (first.pk, 2024, K.THEME_DAY): 0b11,
-        (first.pk, 2024, K.PARTY_LECTURE): 1 << 11,
-    }
+    assert (
+        stored()
+        == implied()
+        == {
+            (first.pk, 2024, K.THEME_DAY): 0b11,
+            (first.pk, 2024, K.PARTY_LECTURE): 1 << 11,
+        }
+    )
 
 
 def test_moving_an_activity_clears_the_month_and_the_party_org_it_left(two):
