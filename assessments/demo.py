@@ -46,6 +46,7 @@ from assessments.models.points import SERVICE_KINDS
 from members.models import Member, Post
 from orgs import demo as orgs_demo
 from orgs import rules as org_rules
+from orgs.db import refresh_statistics
 from orgs.history import CREATED, record_history, record_m2m_history
 from orgs.models import PartyOrganization, SocialOrg, Unit
 
@@ -666,6 +667,9 @@ def write_plan(plan, *, user, reason, today):
         _bulk(JointMeetingDecision, decisions, history)
     _bulk(ContactRecord, plan.contacts, history)
     _bulk(TypicalCase, plan.cases, history)
+    # The unit facts below read what was just written: the planner needs its statistics
+    # (PostgreSQL otherwise plans the nested scope subqueries as if the tables were empty).
+    refresh_statistics()
     two_new = Unit.objects.filter(kind=Unit.Kind.TWO_NEW, level=Unit.Level.CITY).first()
     graded = []
     for unit_pk, assessed_on, report in plan.unit_grades:

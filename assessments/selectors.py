@@ -224,9 +224,12 @@ def committee_terms(party_org_ids):
     """{Party organization id: [(started_on, ended_on)]} of its committee posts besides the
     secretary (whether it had a committee on a day: rules.COMMITTEE)."""
     terms = defaultdict(list)
-    posts = Post.objects.filter(
-        party_org__in=party_org_ids, kind__in=Post.COMMITTEE_BESIDES_SECRETARY
-    ).values_list("party_org_id", "started_on", "ended_on")
+    # No ordering: Post's own would join the Party organizations to sort by their names.
+    posts = (
+        Post.objects.filter(party_org__in=party_org_ids, kind__in=Post.COMMITTEE_BESIDES_SECRETARY)
+        .order_by()
+        .values_list("party_org_id", "started_on", "ended_on")
+    )
     for party_org_id, start, end in posts:
         terms[party_org_id].append((start, end))
     return terms
