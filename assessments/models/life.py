@@ -163,6 +163,15 @@ class ActivityAttachment(models.Model):
         super().save(*args, **kwargs)
 
 
+NOT_IN_PARTY_ORG = _("该党员的组织关系不在此党组织，也未在此参加组织生活")
+
+
+def belongs_to(member, party_org_id):
+    """The Party organization holds the member's relationship, or the member attends its
+    organizational life (一方隶属、参加多重组织生活): who it may review, score or send."""
+    return member.party_org_id == party_org_id or member.attends.filter(pk=party_org_id).exists()
+
+
 def eligible_attendees(party_org):
     """Members who may attend: on the register and held by the Party organization, or
     attending it under multiple-organization life (一方隶属、参加多重组织生活)."""
@@ -354,15 +363,8 @@ class MemberReview(models.Model):
             )
         if self.grade == Grade.FAIL and not self.notes.strip():
             errors["notes"] = _("评议为不合格的，须填写评议意见")
-        if (
-            member
-            and self.party_org_id
-            and not (
-                member.party_org_id == self.party_org_id
-                or member.attends.filter(pk=self.party_org_id).exists()
-            )
-        ):
-            errors["party_org"] = _("该党员的组织关系不在此党组织，也未在此参加组织生活")
+        if member and self.party_org_id and not belongs_to(member, self.party_org_id):
+            errors["party_org"] = NOT_IN_PARTY_ORG
         if errors:
             raise ValidationError(errors)
 

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from assessments.models.life import Activity, Grade
+from assessments.models.life import NOT_IN_PARTY_ORG, Activity, Grade, belongs_to
 from members.models import Member
 from orgs.models import PartyOrganization, PartyOrgScopedQuerySet
 from orgs.validators import future_date_errors
@@ -192,14 +192,7 @@ class PointEntry(models.Model):
         if self.points is not None and self.points == 0:
             errors["points"] = _("分值不能为0")
         member = self.member if self.member_id else None
-        if (
-            member
-            and self.party_org_id
-            and not (
-                member.party_org_id == self.party_org_id
-                or member.attends.filter(pk=self.party_org_id).exists()
-            )
-        ):
-            errors["member"] = _("该党员的组织关系不在此党组织，也未在此参加组织生活")
+        if member and self.party_org_id and not belongs_to(member, self.party_org_id):
+            errors["member"] = NOT_IN_PARTY_ORG
         if errors:
             raise ValidationError(errors)

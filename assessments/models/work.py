@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from assessments.models.life import Grade, assessable
+from assessments.models.life import NOT_IN_PARTY_ORG, Grade, assessable, belongs_to
 from members.models import Member, Post
 from orgs.models import PartyOrganization, PartyOrgScopedQuerySet, SocialOrg, Unit
 from orgs.validators import future_date_errors
@@ -365,11 +365,8 @@ class ContactRecord(models.Model):
                         name=member.name,
                         posts="、".join(str(Post.Kind(kind).label) for kind in posts),
                     )
-            elif not (
-                member.party_org_id == party_org.pk
-                or member.attends.filter(pk=party_org.pk).exists()
-            ):
-                errors["contact_by"] = _("该党员的组织关系不在此党组织，也未在此参加组织生活")
+            elif not belongs_to(member, party_org.pk):
+                errors["contact_by"] = NOT_IN_PARTY_ORG
         if party_org and self.org_id and not party_org.covered_orgs.filter(pk=self.org_id).exists():
             errors["org"] = _("该社会组织不在此党组织覆盖范围内")
         if errors:
