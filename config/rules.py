@@ -111,3 +111,36 @@ ASSESSMENT_PASS_MAX_GAP_SHARE = 0.2
 # A year is assessed once over; its own December onwards, the year-end review may start.
 ASSESSMENT_FROM_MONTH = 12
 ASSESSMENT_BASIC_MAX_GAP_SHARE = 0.5
+
+# Money (§五, §十; domain.md §3). Minimums a locality may raise but never go below, in
+# yuan a year: the secretary's post allowance by the kind of Party organization (when
+# its annual assessment is 合格 or 优秀; none for secondary organizations), the activity
+# fund of each Party organization that is not secondary, and the fund per member.
+FUNDING_MINIMUMS = {
+    "branch_allowance": "3000.00",  # 党支部书记
+    "general_branch_allowance": "5000.00",  # 党总支书记
+    "committee_allowance": "8000.00",  # 党委书记
+    "activity_fund": "3000.00",  # per Party organization
+    "member_fund": "150.00",  # per member
+}
+# A secretary in post for part of the year gets the allowance by months (a month counts
+# for whoever was in post on its last day); without pro rata, the full year goes to the
+# secretary in post at the year's end.
+SECRETARY_ALLOWANCE_PRO_RATA = True
+# A Party organization founded or dissolved during the year gets its activity fund for
+# the months it existed on their last day.
+ACTIVITY_FUND_PRO_RATA = True
+
+# Party dues (中组发〔2008〕3号): monthly rate by the member's monthly after-tax income,
+# the first band that holds it (upper bound inclusive; None: no bound). Retirees have
+# their own bands; students, the unemployed and 低保 recipients pay a fixed amount.
+DUES_RATES = {
+    "employed": ((3000, "0.005"), (5000, "0.01"), (10000, "0.015"), (None, "0.02")),
+    "retired": ((5000, "0.005"), (None, "0.01")),
+}
+DUES_FIXED_MONTHLY = "0.20"
+# Dues unpaid this many months in a row: in arrears (党章第四条: 连续六个月不交纳党费
+# is treated as leaving the Party, after help). Months are counted from the later of the
+# member's joining and DUES_RECORDED_FROM, the month this system began keeping dues.
+DUES_ARREARS_MONTHS = 6
+DUES_RECORDED_FROM = "2026-01"

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "orgs",
     "members",
     "assessments",
+    "subsidies",
     "ledger",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("orgs/", include("orgs.urls")),
     path("members/", include("members.urls")),
     path("assessments/", include("assessments.urls")),
+    path("subsidies/", include("subsidies.urls")),
     path("ledger/", include("ledger.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -173,6 +173,11 @@ def _unit(name, kind, level, district="", street="", sector=""):
     return dict(zip(UNIT_COLUMNS, (name, kind, level, district, street, sector), strict=True))
 
 
+# The city finance bureau is also the demo supervisor of accounting firms (FINANCE); its
+# division that budgets Party-building funds is a unit of its own.
+CITY_FINANCE = "南京市财政局行政政法处"
+
+
 def demo_unit_rows() -> list[dict]:
     """The demo city's units in the 单位名册 columns, registration offices first."""
     districts = [name for _code, name in demo_districts()]
@@ -193,6 +198,9 @@ def demo_unit_rows() -> list[dict]:
             for s in streets
         ]
     rows.append(_unit(FALLBACK_COMMITTEE, "民政部门社会组织党委", "市级"))
+    # Finance (subsidies): the city's and each district's, which budget and pay.
+    rows.append(_unit(CITY_FINANCE, "财政部门", "市级"))
+    rows += [_unit(f"南京市{d}财政局", "财政部门", "区县级", d) for d in districts]
     return rows
 
 

@@ -187,11 +187,64 @@ _LEAD_EDIT = frozenset(
     }
 )
 
+# Money (subsidies, §五 §十). Budgets, their lines and payments, dues returned, the
+# orgs' own spending and venues are read by every role within its scope; a member's
+# declared income (党费基数) and monthly dues only by those who keep dues.
+_MONEY_VIEW = frozenset(
+    {
+        "subsidies.view_fundingstandard",
+        "subsidies.view_budget",
+        "subsidies.view_budgetline",
+        "subsidies.view_payment",
+        "subsidies.view_duesreturn",
+        "subsidies.view_partyworkspending",
+        "subsidies.view_venue",
+    }
+)
+_BUDGET_VIEW = frozenset(
+    {
+        "subsidies.view_fundingstandard",
+        "subsidies.view_budget",
+        "subsidies.view_budgetline",
+        "subsidies.view_payment",
+    }
+)
+# A Party organization collects its members' dues; the managing bodies may enter them too.
+_DUES_KEEP = frozenset(
+    {
+        "subsidies.view_duesbase",
+        "subsidies.view_duespayment",
+        "subsidies.add_duesbase",
+        "subsidies.change_duesbase",
+        "subsidies.add_duespayment",
+        "subsidies.change_duespayment",
+        "subsidies.delete_duespayment",
+        "subsidies.add_partyworkspending",
+        "subsidies.change_partyworkspending",
+    }
+)
+# The leading bodies and finance set standards, draw up and freeze budgets, pay them,
+# and return dues (§十 全额下拨).
+_MONEY_EDIT = frozenset(
+    {
+        "subsidies.add_fundingstandard",
+        "subsidies.change_fundingstandard",
+        "subsidies.add_budget",
+        "subsidies.change_budget",
+        "subsidies.freeze_budget",
+        "subsidies.add_payment",
+        "subsidies.change_payment",
+        "subsidies.add_duesreturn",
+        "subsidies.change_duesreturn",
+    }
+)
+_VENUE_EDIT = frozenset({"subsidies.add_venue", "subsidies.change_venue"})
+
 # The coverage dashboard (ledger) is the 两新工委's and the 组织部's (domain.md §1).
 _DASHBOARD = frozenset({"orgs.view_coverage_dashboard"})
 
-_VIEWER = _READER | _PARTY_VIEW
-_CHANNEL = _VIEWER | _PARTY_EDIT
+_VIEWER = _READER | _PARTY_VIEW | _MONEY_VIEW
+_CHANNEL = _VIEWER | _PARTY_EDIT | _DUES_KEEP
 
 # A secretary's account has a Party organization and no unit (User.party_org); its role
 # is keyed here because ROLE_PERMISSIONS is keyed by unit kind.
@@ -204,17 +257,38 @@ ROLE_PERMISSIONS = {
     # 两新工委 keeps the registers and, working on members, may see a full ID number.
     # It also settles an org's managing channel where the rules of §八 do not fit.
     Unit.Kind.TWO_NEW: frozenset(
-        _CHANNEL | _REVEAL | _WORKSTATION_EDIT | _DASHBOARD | _LEAD_EDIT | {"orgs.override_channel"}
+        _CHANNEL
+        | _REVEAL
+        | _WORKSTATION_EDIT
+        | _VENUE_EDIT
+        | _DASHBOARD
+        | _LEAD_EDIT
+        | _MONEY_EDIT
+        | {"orgs.override_channel"}
     ),
-    # 组织部 leads (§八 牵头抓总): reads everything in its jurisdiction.
-    Unit.Kind.ORGANIZATION_DEPT: frozenset(_VIEWER | _REVEAL | _DASHBOARD | _LEAD_EDIT),
+    # 组织部 leads (§八 牵头抓总): reads everything in its jurisdiction; it manages dues.
+    Unit.Kind.ORGANIZATION_DEPT: frozenset(
+        _VIEWER
+        | _REVEAL
+        | _DASHBOARD
+        | _LEAD_EDIT
+        | _MONEY_EDIT
+        | {"subsidies.view_duesbase", "subsidies.view_duespayment"}
+    ),
     # The managing channels (§八) keep the Party organizations and members of their orgs.
     Unit.Kind.SUPERVISOR: _CHANNEL,
     Unit.Kind.INDUSTRY_COMMITTEE: _CHANNEL,
-    Unit.Kind.STREET_COMMITTEE: frozenset(_CHANNEL | _WORKSTATION_EDIT),
+    Unit.Kind.STREET_COMMITTEE: frozenset(_CHANNEL | _WORKSTATION_EDIT | _VENUE_EDIT),
     Unit.Kind.FALLBACK_COMMITTEE: _CHANNEL,
-    # The org's Party secretary keeps their own Party organization and its members.
-    PARTY_SECRETARY: frozenset(_VIEWER | _SECRETARY_EDIT | _REVEAL),
+    # Finance budgets and pays (§十 纳入各级财政预算): the Party organizations of its
+    # territory and the money, not the archive or the member register.
+    Unit.Kind.FINANCE: frozenset(
+        _REFERENCE_VIEW | {"orgs.view_partyorganization"} | _MONEY_VIEW | _MONEY_EDIT
+    ),
+    # The org's Party secretary keeps their own Party organization and its members, and
+    # collects their dues.
+    # Budgets are the levels' (subsidies.models.level_regions_q): a secretary sees none.
+    PARTY_SECRETARY: frozenset((_VIEWER - _BUDGET_VIEW) | _SECRETARY_EDIT | _REVEAL | _DUES_KEEP),
 }
 
 

@@ -32,6 +32,7 @@ _KIND_BY_UNIT = {
     Unit.Kind.INDUSTRY_COMMITTEE: ScopeKind.INDUSTRY,
     Unit.Kind.STREET_COMMITTEE: ScopeKind.STREET,
     Unit.Kind.FALLBACK_COMMITTEE: ScopeKind.FALLBACK,
+    Unit.Kind.FINANCE: ScopeKind.JURISDICTION,
 }
 
 

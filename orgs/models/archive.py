@@ -126,6 +126,9 @@ class Unit(models.Model):
         INDUSTRY_COMMITTEE = "industry_committee", _("行业党委")
         STREET_COMMITTEE = "street_committee", _("街道党工委")
         FALLBACK_COMMITTEE = "fallback_committee", _("民政部门社会组织党委")
+        # Budgets and pays the allowances and funds of §五, §十 (subsidies); sees the
+        # Party organizations of its territory, not the member register.
+        FINANCE = "finance", _("财政部门")
 
     class Level(models.TextChoices):
         CITY = "city", _("市级")

@@ -3,8 +3,12 @@
 
 Run by an administrator or a scheduled job for other systems: the scope is the one the
 options name (the whole city without them), not a user's. Today `summary --format json`
-is implemented (templates.md "JSON reports"); the other reports and formats are refused
-with a message naming what is missing.
+and `budget --format json` are implemented (templates.md "JSON reports"); the other
+reports and formats are refused with a message naming what is missing.
+
+`budget` writes the budget of a level: the city's without options, a district's with
+--district, and with --unit the budget of the unit's city or district, limited to the
+Party organizations of its scope.
 """
 
 import json
@@ -17,10 +21,11 @@ from ledger.reports import summary_json
 from orgs.models import Region, Unit
 from orgs.resources import home_city
 from orgs.scopes import Scope, ScopeKind
+from subsidies.reports import budget_json
 
 REPORTS = ("ledger", "summary", "dossier", "budget")
 FORMATS = ("xlsx", "pdf", "json")
-AVAILABLE = {("summary", "json")}
+AVAILABLE = {("summary", "json"), ("budget", "json")}
 
 
 class Command(BaseCommand):
@@ -39,11 +44,14 @@ class Command(BaseCommand):
     def handle(self, *args, report, year, unit, district, org, fmt, output, **options):
         if (report, fmt) not in AVAILABLE:
             raise CommandError(
-                f"{report} 报表的 {fmt} 格式尚未实现；目前可用：summary --format json"
+                f"{report} 报表的 {fmt} 格式尚未实现；"
+                "目前可用：summary --format json、budget --format json"
             )
         if org:
-            raise CommandError("覆盖情况汇总按全市、区县或单位生成，不接受 --org")
+            raise CommandError("覆盖情况汇总和经费预算按全市、区县或单位生成，不接受 --org")
         today = timezone.localdate()
+        if report == "budget":
+            return self._budget(year, unit, district, output, today)
         if year > today.year:
             raise CommandError(
                 f"{year}年尚未开始；目前只能生成本年度（{today.year}年）截至今日的汇总"
@@ -57,6 +65,14 @@ class Command(BaseCommand):
             )
         scope, kind, code = self._scope(unit, district)
         data = summary_json(scope, today, year=year, scope_kind=kind, scope_code=code)
+        self._write(output, data)
+        totals = data["totals"]
+        self.stdout.write(
+            f"已写入 {output}：社会组织{totals['orgs']}个，"
+            f"组织覆盖率{totals['org_coverage_rate']}，工作覆盖率{totals['work_coverage_rate']}"
+        )
+
+    def _write(self, output, data):
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_text(
@@ -64,10 +80,27 @@ class Command(BaseCommand):
             )
         except OSError as exc:
             raise CommandError(f"无法写入 {output}：{exc.strerror or exc}") from exc
+
+    def _budget(self, year, unit_name, district_code, output, today):
+        if not (today.year - 5 <= year <= today.year + 1):
+            raise CommandError(
+                f"经费预算只能生成{today.year - 5}至{today.year + 1}年度（下一年度为编制中的预算）"
+            )
+        scope, kind, code = self._scope(unit_name, district_code)
+        region = Region.objects.get(pk=scope.region_id)
+        if region.level == Region.Level.STREET:
+            region = region.parent
+        # A unit sees its own scope's lines; the city and a district see all of theirs.
+        data = budget_json(
+            year, region, today, scope=scope if unit_name else None,
+            scope_kind=kind, scope_code=code,
+        )  # fmt: skip
+        self._write(output, data)
         totals = data["totals"]
+        status = "已冻结" if data["status"] == "frozen" else "编制中"
         self.stdout.write(
-            f"已写入 {output}：社会组织{totals['orgs']}个，"
-            f"组织覆盖率{totals['org_coverage_rate']}，工作覆盖率{totals['work_coverage_rate']}"
+            f"已写入 {output}：{region.name}{year}年经费预算（{status}），"
+            f"党组织{totals['party_orgs']}个，合计{totals['total']}元"
         )
 
     def _scope(self, unit_name, district_code):

@@ -81,6 +81,7 @@ DEMO_ACCOUNTS = (
     ("hangye", demo.INDUSTRY_COMMITTEES[0][0]),
     ("jiedao", None),
     ("tuodi", demo.FALLBACK_COMMITTEE),
+    ("caizheng", demo.CITY_FINANCE),
 )
 ADMIN = "admin"
 # The org Party secretary's account: a Party organization, no unit.
@@ -130,6 +131,8 @@ class Command(BaseCommand):
             self._step("工作覆盖", self._coverage, seed, admin)
             # After the coverage: the facts of the units graded for last year.
             self._step("组织生活与考核", self._life, seed, admin)
+            # After the assessments: the secretary allowances read last year's grades.
+            self._step("党建经费", self._money, seed, admin)
         self._step("统计信息", refresh_statistics)
         self._print_accounts(accounts, password)
         steps = "，".join(f"{name}{seconds:.1f}秒" for name, seconds in self.timings)
@@ -360,6 +363,24 @@ class Command(BaseCommand):
         plan = life_demo.demo_life(snapshot, seed=seed)
         life_demo.write_plan(plan, user=admin, reason=CHANGE_REASON, today=today)
         self.stdout.write(life_demo.summary(plan))
+
+    # -- money -----------------------------------------------------------------------------
+
+    def _money(self, seed, admin):
+        from subsidies import demo as money_demo  # subsidies builds on assessments
+
+        if money_demo.already_seeded():
+            self.stdout.write("党建经费：已有记录，未新增")
+            return
+        secretary = User.objects.filter(username=SECRETARY).values_list("party_org_id", flat=True)
+        self.stdout.write(
+            money_demo.write(
+                today=timezone.localdate(),
+                seed=seed,
+                user=admin,
+                secretary_party_org_id=secretary.first(),
+            )
+        )
 
     # -- accounts ------------------------------------------------------------------------
 

@@ -1,0 +1,119 @@
+"""The money worklists: budget lines paid below the minimum, dues in arrears, and dues
+not yet returned in full. Each is limited to the user's scope."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Max, Q, Sum
+
+from assessments.selectors import grades
+from members.models import Member
+from orgs.models import PartyOrganization
+from subsidies import budgets, rules
+from subsidies.models import ITEMS, Budget, DuesPayment, DuesReturn
+
+
+def shortfall(row, passed):
+    """{item: missing yuan} of a frozen line: each item paid below what the seed's
+    minimums give; the allowance only if the year's assessment passed (§五)."""
+    missing = {}
+    for item in ITEMS:
+        floor = getattr(row, f"minimum_{item}")
+        if item == "secretary_allowance" and not passed:
+            floor = rules.ZERO
+        paid = row.paid.get(item, rules.ZERO)
+        if paid < floor:
+            missing[item] = floor - paid
+    return missing
+
+
+@dataclass
+class Underpaid:
+    row: budgets.LineRow
+    budget: Budget
+    missing: dict
+
+    @property
+    def missing_total(self):
+        return sum(self.missing.values(), rules.ZERO)
+
+
+def underpaid(scope, year):
+    """Lines of `year`'s frozen budgets in scope that were paid less than the minimum."""
+    result = []
+    for budget in Budget.objects.for_scope(scope).filter(year=year, status=Budget.Status.FROZEN):
+        rows = budgets.frozen_rows(budget, scope)
+        passed = grades(year, [row.party_org_id for row in rows])
+        for row in rows:
+            missing = shortfall(row, passed.get(row.party_org_id, "") in rules.PASSING_GRADES)
+            if missing:
+                result.append(Underpaid(row, budget, missing))
+    return result
+
+
+# --- dues ----------------------------------------------------------------------------------
+
+
+def arrears_threshold(today):
+    """The first day of the month from which a member with nothing paid since is in
+    arrears: DUES_ARREARS_MONTHS months back from the last month that is over."""
+    last_over = rules.month_index(today) - 1
+    return rules.month_of_index(last_over - settings.DUES_ARREARS_MONTHS + 1)
+
+
+def arrears(scope, today):
+    """Members on the register, held by a Party organization, with dues unpaid for
+    DUES_ARREARS_MONTHS months in a row (rules.in_arrears, as one query): annotated with
+    their last paid month (`last_paid`)."""
+    threshold = arrears_threshold(today)
+    members = Member.objects.for_scope(scope).on_register().filter(party_org__isnull=False)
+    if rules.recorded_from() > threshold:
+        return members.none().annotate(last_paid=Max("dues_payments__month"))
+    next_month = rules.month_of_index(rules.month_index(threshold) + 1)
+    return (
+        members.filter(joined_on__lt=next_month)
+        .annotate(last_paid=Max("dues_payments__month"))
+        .filter(Q(last_paid__isnull=True) | Q(last_paid__lt=threshold))
+    )
+
+
+@dataclass
+class DuesBalance:
+    party_org: PartyOrganization
+    collected: Decimal
+    returned: Decimal
+
+    @property
+    def outstanding(self):
+        return self.collected - self.returned
+
+
+def dues_balances(scope, year):
+    """Per Party organization in scope: dues collected in `year`, and returned for it."""
+    visible = PartyOrganization.objects.for_scope(scope)
+    collected = dict(
+        DuesPayment.objects.filter(
+            party_org__in=visible.values("pk"),
+            month__gte=date(year, 1, 1),
+            month__lte=date(year, 12, 1),
+        )
+        .values_list("party_org_id")
+        .annotate(total=Sum("amount"))
+    )
+    returned = dict(
+        DuesReturn.objects.filter(party_org__in=visible.values("pk"), year=year)
+        .values_list("party_org_id")
+        .annotate(total=Sum("amount"))
+    )
+    party_orgs = PartyOrganization.objects.in_bulk(set(collected) | set(returned))
+    rows = [
+        DuesBalance(party_orgs[pk], collected.get(pk, rules.ZERO), returned.get(pk, rules.ZERO))
+        for pk in party_orgs
+    ]
+    return sorted(rows, key=lambda row: (-row.outstanding, row.party_org.name))
+
+
+def not_returned(scope, year):
+    return [row for row in dues_balances(scope, year) if row.outstanding > 0]
