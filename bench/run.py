@@ -4,8 +4,8 @@ Runs bench/import_bench.py on a fresh SQLite file and, when PostgreSQL answers o
 127.0.0.1:5432, on a fresh PostgreSQL database; on each it also times `seed_demo --orgs
 20000` and its rerun, with the Party organizations and members it made and the member
 import's own time, and then the member-lifecycle pages (bench/pages_bench.py), the
-coverage dashboard (bench/dashboard_bench.py) and organizational life
-(bench/life_bench.py) on it.
+coverage dashboard (bench/dashboard_bench.py), organizational life
+(bench/life_bench.py) and the money (bench/money_bench.py) on it.
 Environment: BENCH_ROWS (default 20000), BENCH_BASELINE_ROWS (rows for the
 django-import-export baseline, default the same), BENCH_PG_URL (default
 postgres://postgres@127.0.0.1:5432/dangjiantong_bench), BENCH_SEED_ORGS (default 20000).
@@ -90,7 +90,9 @@ def seed_bench(database_url, orgs):
     pages_stdout, _ = run_python(["bench/pages_bench.py"], {"DATABASE_URL": database_url})
     dashboard_stdout, _ = run_python(["bench/dashboard_bench.py"], {"DATABASE_URL": database_url})
     life_stdout, _ = run_python(["bench/life_bench.py"], {"DATABASE_URL": database_url})
+    money_stdout, _ = run_python(["bench/money_bench.py"], {"DATABASE_URL": database_url})
     return {
+        "money": json.loads(money_stdout.strip().splitlines()[-1]),
         "life": json.loads(life_stdout.strip().splitlines()[-1]),
         "pages": json.loads(pages_stdout.strip().splitlines()[-1])["pages"],
         "dashboard": json.loads(dashboard_stdout.strip().splitlines()[-1]),
@@ -306,6 +308,42 @@ def write_results(info, runs, seeds):
                 f"| {name} | 党组织年度考核 ({i['assessments_queries']} queries) | "
                 f"{i['assessments_rows']:,} | {i['assessments_s']:.2f} |"
             )
+    if seeds:
+        lines += [
+            "",
+            "## Money on the demo city",
+            "",
+            "The lines of the city's budget this year (`bench/money_bench.py`): "
+            "`subsidies.budgets.compute` (the facts of every Party organization in a few "
+            "queries, the rules in Python) against asking each Party organization's members, "
+            "grade and secretaries one by one; both must give the same totals. Last year's "
+            "counts its members as of 31 December from the change history.",
+            "",
+            "| database | lines | compute ms | queries | last year ms | one by one ms | ratio "
+            "| freeze a district (lines, ms) |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for name, (_orgs, s) in seeds.items():
+            c, f = s["money"]["compute"], s["money"]["freeze"]
+            lines.append(
+                f"| {name} | {c['lines']:,} | {c['ms']:.0f} | {c['queries']} | "
+                f"{c['past_year_ms']:.0f} | {c['naive_ms']:.0f} | {c['ratio']:.1f}× | "
+                f"{f['lines']:,}, {f['ms']:.0f} |"
+            )
+        lines += [
+            "",
+            f"Its pages (target ≤ {PAGE_TARGET_MS} ms and ≤ {PAGE_MAX_QUERIES} queries):",
+            "",
+            "| database | user | page | ms | queries |",
+            "|---|---|---|---|---|",
+        ]
+        for name, (_orgs, s) in seeds.items():
+            for page in s["money"]["pages"]:
+                ok = page["ms"] <= PAGE_TARGET_MS and page["queries"] <= PAGE_MAX_QUERIES
+                lines.append(
+                    f"| {name} | {page['user']} | {page['page']} | {page['ms']:.0f} "
+                    f"{'✓' if ok else '✗ over target'} | {page['queries']} |"
+                )
     lines += [
         "",
         "These machines are noisy: compare the columns of one run, not runs of different days.",
