@@ -125,7 +125,8 @@ FUNDING_MINIMUMS = {
 }
 # A secretary in post for part of the year gets the allowance by months (a month counts
 # for whoever was in post on its last day); without pro rata, the full year goes to the
-# secretary in post at the year's end.
+# last secretary in post that year (at its end, or the last one before the post fell
+# vacant or the Party organization was dissolved).
 SECRETARY_ALLOWANCE_PRO_RATA = True
 # A Party organization founded or dissolved during the year gets its activity fund for
 # the months it existed on their last day.

@@ -224,10 +224,7 @@ def compute_line(year, facts, standard, *, allowance_pro_rata=None, fund_pro_rat
     if eligibility.budgeted and served:
         full = standard.allowance(facts.kind)
         if allowance_pro_rata:
-            shares = tuple(
-                Share(str(holder), count, pro_rata(full, count))
-                for holder, count in sorted(served.items(), key=lambda item: str(item[0]))
-            )
+            shares = split(full, sorted(served.items(), key=lambda item: str(item[0])))
         else:
             last = _last_holder(year, facts.posts, existing)
             shares = (Share(str(last), sum(served.values()), money(full)),)
@@ -237,6 +234,20 @@ def compute_line(year, facts, standard, *, allowance_pro_rata=None, fund_pro_rat
         notes.append(eligibility.reason)
     allowance = sum((share.amount for share in shares), ZERO)
     return Line(activity, member_fund, allowance, months, shares, eligibility, tuple(notes))
+
+
+def split(full, served):
+    """Shares of a year's `full` amount for (holder, months) `served`: each holder's
+    twelfths, rounded to the cent, the rounding left on the last share so that the shares
+    add up to the months' amount (three secretaries of four months each of a 5000 yuan
+    allowance get 1666.67, 1666.67 and 1666.66)."""
+    total = pro_rata(full, sum(months for _holder, months in served))
+    shares, given = [], ZERO
+    for index, (holder, months) in enumerate(served):
+        amount = total - given if index == len(served) - 1 else pro_rata(full, months)
+        shares.append(Share(str(holder), months, amount))
+        given += amount
+    return tuple(shares)
 
 
 def _last_holder(year, posts, existing):
