@@ -367,7 +367,11 @@ class Payment(models.Model):
             if paid + self.amount > budgeted:
                 errors["amount"] = _(
                     "超出预算：该项预算{budgeted}元，已拨付{paid}元，最多还可拨付{left}元"
-                ).format(budgeted=budgeted, paid=paid, left=max(budgeted - paid, rules.ZERO))
+                ).format(
+                    budgeted=budgeted,
+                    paid=rules.money(paid),
+                    left=rules.money(max(budgeted - paid, rules.ZERO)),
+                )
         if self.item == self.Item.SECRETARY_ALLOWANCE:
             from assessments.selectors import grades
 

@@ -323,8 +323,9 @@ def recorded_from():
 
 def months_unpaid(*, joined_on, last_paid, today):
     """Months in a row without dues up to the last month that is over: from the month
-    after `last_paid` (a month's first day, or None), and not before the member joined
-    or the system began keeping dues (DUES_RECORDED_FROM)."""
+    after `last_paid` (the first day of the last month paid up to then, or None; a month
+    paid ahead does not cover the months before it, so the caller leaves it out), and
+    not before the member joined or the system began keeping dues (DUES_RECORDED_FROM)."""
     last_over = month_index(today) - 1
     start = max(month_index(joined_on), month_index(recorded_from()))
     if last_paid is not None:

@@ -65,17 +65,23 @@ def arrears_threshold(today):
 
 def arrears(scope, today):
     """Members on the register, held by a Party organization, with dues unpaid for
-    DUES_ARREARS_MONTHS months in a row (rules.in_arrears, as one query): annotated with
-    their last paid month (`last_paid`)."""
+    DUES_ARREARS_MONTHS months in a row up to last month (rules.in_arrears, as one
+    query): annotated with the last month they paid up to last month (`last_paid`)."""
     threshold = arrears_threshold(today)
-    members = Member.objects.for_scope(scope).on_register().filter(party_org__isnull=False)
+    last_over = rules.month_of_index(rules.month_index(today) - 1)
+    # Months paid ahead do not cover the months missed before them.
+    last_paid = Max("dues_payments__month", filter=Q(dues_payments__month__lte=last_over))
+    members = (
+        Member.objects.for_scope(scope)
+        .on_register()
+        .filter(party_org__isnull=False)
+        .annotate(last_paid=last_paid)
+    )
     if rules.recorded_from() > threshold:
-        return members.none().annotate(last_paid=Max("dues_payments__month"))
+        return members.none()
     next_month = rules.month_of_index(rules.month_index(threshold) + 1)
-    return (
-        members.filter(joined_on__lt=next_month)
-        .annotate(last_paid=Max("dues_payments__month"))
-        .filter(Q(last_paid__isnull=True) | Q(last_paid__lt=threshold))
+    return members.filter(joined_on__lt=next_month).filter(
+        Q(last_paid__isnull=True) | Q(last_paid__lt=threshold)
     )
 
 
