@@ -1,6 +1,8 @@
 """Admin pages of the money (§五, §十): standards, budgets (browse, freeze, pay), dues,
 an org's own spending on Party work, and venues. Every list and choice is scoped."""
 
+from datetime import date
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -13,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.admin_common import DATE_INPUT
 from orgs.admin_actions import ObjectAction, ObjectActionsMixin
-from orgs.models import Region
+from orgs.models import PartyOrganization, Region, SocialOrg
 from orgs.scoped_admin import (
     HistoryAdmin,
     KeptRecordsMixin,
@@ -21,6 +23,7 @@ from orgs.scoped_admin import (
     ScopedInlineMixin,
     request_scope,
 )
+from orgs.scopes import ScopeKind
 from subsidies import budgets, rules
 from subsidies.models import (
     Budget,
@@ -127,6 +130,26 @@ class FreezeForm(forms.Form):
         label=_("确认冻结：冻结后预算明细不再随党组织、党员和考核数据变化"), required=True
     )
 
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if obj is None or obj.is_frozen:
+            return
+        rows, _source = budgets.compute(obj.year, obj.region, timezone.localdate())
+        pending = sum(1 for row in rows if not row.secondary and not row.grade)
+        if not pending:
+            return
+        if timezone.localdate() > date(obj.year, 12, 31):
+            warning = _(
+                "注意：有{n}个党组织尚无{year}年度考核。年度已结束，冻结后这些党组织的"
+                "书记岗位津贴为0且不能再拨付；宜在年度考核录入后再冻结。"
+            )
+        else:
+            warning = _(
+                "有{n}个党组织尚无{year}年度考核，其书记岗位津贴按合格预算；"
+                "考核合格或优秀后方可拨付。"
+            )
+        self.fields["confirm"].help_text = warning.format(n=pending, year=obj.year)
+
 
 def _freeze(model_admin, request, budget, data):
     budgets.freeze(budget, request.user)
@@ -232,7 +255,9 @@ class PaymentFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        line = self.instance
+        # Two clerks paying the same line at once: the second waits for the first's
+        # commit (the admin saves in a transaction) and then sees its payment.
+        line = BudgetLine.objects.select_for_update().get(pk=self.instance.pk)
         new = {}
         for form in self.forms:
             data = getattr(form, "cleaned_data", None) or {}
@@ -258,10 +283,14 @@ class PaymentFormSet(forms.BaseInlineFormSet):
 class PaymentInline(ScopedInlineMixin, admin.TabularInline):
     model = Payment
     formset = PaymentFormSet
+
     fields = ("item", "amount", "paid_on", "voucher", "payee", "notes", "recorded_by")
     readonly_fields = ("recorded_by",)
     extra = 1
     can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("recorded_by")
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "paid_on":
@@ -375,8 +404,37 @@ class DuesBaseForm(forms.ModelForm):
         widgets = {"declared_on": DATE_INPUT}
 
 
+class DuesKeeperMixin:
+    """Dues are kept by the Party organization holding the member's relationship: the
+    member chosen must be held by one the user reaches (subsidies.models.dues_party_orgs),
+    whatever the member autocomplete (which follows the workplace) offers."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        scope = request_scope(request)
+
+        class KeeperForm(form):
+            def clean(self):
+                data = super().clean()
+                member = data.get("member")
+                if member is not None and not request.user.is_superuser:
+                    held = member.party_org_id is not None and (
+                        PartyOrganization.objects.for_scope(scope)
+                        .filter(pk=member.party_org_id)
+                        .exists()
+                    )
+                    if not held:
+                        self.add_error(
+                            "member",
+                            _("该党员的组织关系不在您管理的党组织，不能登记其党费"),
+                        )
+                return data
+
+        return KeeperForm
+
+
 @admin.register(DuesBase)
-class DuesBaseAdmin(ScopedAdminMixin, HistoryAdmin):
+class DuesBaseAdmin(DuesKeeperMixin, ScopedAdminMixin, HistoryAdmin):
     form = DuesBaseForm
     list_display = ("member", "year", "category", "monthly_income", "dues_display", "declared_on")
     list_filter = ("year", "category")
@@ -414,7 +472,7 @@ class DuesPaymentForm(forms.ModelForm):
 
 
 @admin.register(DuesPayment)
-class DuesPaymentAdmin(ScopedAdminMixin, HistoryAdmin):
+class DuesPaymentAdmin(DuesKeeperMixin, ScopedAdminMixin, HistoryAdmin):
     form = DuesPaymentForm
     list_display = ("member", "month_label", "amount", "paid_on", "party_org")
     list_filter = ("month",)
@@ -507,3 +565,66 @@ class VenueAdmin(KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
     list_select_related = ("district", "zone")
     search_fields = ("name", "address")
     autocomplete_fields = ("zone", "workstation", "owner_org", "orgs")
+    object_select_related = ("district", "zone", "workstation", "owner_org")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        scope = request_scope(request)
+
+        class ScopedVenueForm(form):
+            def clean(self):
+                data = super().clean()
+                zone = data.get("zone") or (
+                    data["workstation"].zone if data.get("workstation") else None
+                )
+                if scope.kind is ScopeKind.STREET and (
+                    zone is None or zone.street_id != scope.region_id
+                ):
+                    self.add_error("zone", _("请选择本街道内的服务区域"))
+                return data
+
+        return ScopedVenueForm
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "district" and not request.user.is_superuser:
+            kwargs["queryset"] = (
+                request_scope(request).regions().filter(level=Region.Level.DISTRICT)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read only: the orgs using it, as far as the user's scope reaches.
+            fields = [name if name != "orgs" else "orgs_in_scope" for name in fields]
+        return fields
+
+    def get_object(self, request, object_id, from_field=None):
+        venue = super().get_object(request, object_id, from_field)
+        venue.visible_orgs = list(
+            SocialOrg.objects.for_scope(request_scope(request)).filter(venues=venue)
+        )
+        return venue
+
+    @admin.display(description=_("使用的社会组织（管理范围内）"))
+    def orgs_in_scope(self, obj):
+        return "、".join(org.name for org in getattr(obj, "visible_orgs", ())) or "—"
+
+    def save_related(self, request, form, formsets, change):
+        # The form offers only the orgs in the user's scope: links to the others stay.
+        venue = form.instance
+        before = set()
+        if change:
+            before = set(
+                Venue.orgs.through.objects.filter(venue=venue).values_list(
+                    "socialorg_id", flat=True
+                )
+            )
+        super().save_related(request, form, formsets, change)
+        seen = set(
+            SocialOrg.objects.for_scope(request_scope(request))
+            .filter(pk__in=before)
+            .values_list("pk", flat=True)
+        )
+        if before - seen:
+            venue.orgs.add(*(before - seen))

@@ -11,9 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +23,14 @@ from assessments.selectors import grades
 from members.models import Member, Post
 from orgs.models import PartyOrganization, Region, SocialOrg
 from subsidies import rules
-from subsidies.models import ITEMS, Budget, BudgetLine, Payment, standard_for
+from subsidies.models import (
+    ITEMS,
+    Budget,
+    BudgetLine,
+    Payment,
+    sees_whole_level,
+    standard_for,
+)
 
 KIND_LABELS = dict(PartyOrganization.Kind.choices)
 CHANNEL_LABELS = dict(SocialOrg.Channel.choices)
@@ -180,18 +188,30 @@ def member_counts(year, today):
 
 def rolled_up(counts, parents, secondary):
     """Member counts with each secondary organization's members added to the nearest
-    Party organization above it that is not secondary (the member fund goes there)."""
+    Party organization above it that is not secondary (the member fund goes there).
+    `parents` holds the Party organizations of the year: an ancestor not among them
+    (dissolved before it) gets nothing, and the members stay on the secondary line."""
     result = defaultdict(int, counts)
     for party_org_id, n in counts.items():
         if party_org_id not in secondary:
             continue
         seen, node = {party_org_id}, parents.get(party_org_id)
-        while node is not None and node in secondary and node not in seen:
+        while node in parents and node in secondary and node not in seen:
             seen.add(node)
             node = parents.get(node)
-        if node is not None and node not in seen:
+        if node in parents and node not in seen:
             result[node] += n
     return result
+
+
+class Holder(NamedTuple):
+    """A secretary: shown by name, told apart by member (two people may share a name)."""
+
+    name: str
+    key: object
+
+    def __str__(self):
+        return self.name
 
 
 def secretary_posts(party_org_ids, year):
@@ -200,11 +220,14 @@ def secretary_posts(party_org_ids, year):
         Post.objects.filter(kind=Post.Kind.SECRETARY, party_org_id__in=party_org_ids)
         .filter(started_on__lte=last)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=first))
-        .values_list("party_org_id", "member__name", "person_name", "started_on", "ended_on")
+        .values_list(
+            "party_org_id", "member_id", "member__name", "person_name", "started_on", "ended_on"
+        )
     )
     by_party_org = defaultdict(list)
-    for party_org_id, member_name, person_name, started, ended in posts:
-        by_party_org[party_org_id].append((member_name or person_name, started, ended))
+    for party_org_id, member_id, member_name, person_name, started, ended in posts:
+        holder = Holder(member_name or person_name, member_id or f"name:{person_name}")
+        by_party_org[party_org_id].append((holder, started, ended))
     return by_party_org
 
 
@@ -267,7 +290,7 @@ def compute(year, region, today, scope=None):
     orgs_of = coverage_facts(existing_in(year).values("pk"))
     payer = payers(party_orgs, orgs_of, city.pk)
     wanted = {pid for pid in ids if payer[pid] == region.pk}
-    if scope is not None:
+    if scope is not None and not sees_whole_level(scope, region):
         wanted &= set(PartyOrganization.objects.for_scope(scope).values_list("pk", flat=True))
     parents = {row[0]: row[1] for row in party_orgs}
     secondary = {row[0] for row in party_orgs if row[4]}
@@ -368,10 +391,19 @@ def budget_rows(budget, scope, today):
     return compute(budget.year, budget.region, today, scope)
 
 
-@transaction.atomic
 def freeze(budget, user, today=None):
-    """Store the budget's lines as they are today; from now on they stay."""
+    """Store the budget's lines as they are today; from now on they stay. Two freezes at
+    once: the second finds it frozen (PostgreSQL waits on the row lock; SQLite, which
+    has none, meets the unique lines and says the same)."""
     today = today or timezone.localdate()
+    try:
+        return _freeze(budget, user, today)
+    except IntegrityError:
+        raise ValidationError(_("该预算已被冻结，请刷新页面")) from None
+
+
+@transaction.atomic
+def _freeze(budget, user, today):
     budget = Budget.objects.select_for_update().get(pk=budget.pk)
     if budget.is_frozen:
         raise ValidationError(

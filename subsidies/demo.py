@@ -166,43 +166,47 @@ def _dues(rng, today, user, secretary_party_org_id):
     )
     bases, payments = [], []
     collected = {}
+    years = range(start.year, today.year + 1)
     for index, (pk, party_org_id, joined_on, birth_date) in enumerate(members):
-        age = today.year - birth_date.year
-        if age >= 60:
-            category, income = rules.RETIRED, Decimal(rng.randrange(3000, 7000, 100))
-        elif rng.random() < 0.05:
-            category, income = rules.FIXED, None
-        else:
-            category, income = rules.EMPLOYED, Decimal(rng.randrange(2500, 16000, 100))
-        bases.append(
-            DuesBase(
-                member_id=pk,
-                year=today.year,
-                category=category,
-                monthly_income=income,
-                declared_on=max(start, joined_on),
-            )  # fmt: skip
-        )
-        due = rules.monthly_dues(category, income)
+        due = {}
+        for year in years:
+            if year < joined_on.year:
+                continue
+            age = year - birth_date.year
+            if age >= 60:
+                category, income = rules.RETIRED, Decimal(rng.randrange(3000, 7000, 100))
+            elif rng.random() < 0.05:
+                category, income = rules.FIXED, None
+            else:
+                category, income = rules.EMPLOYED, Decimal(rng.randrange(2500, 16000, 100))
+            bases.append(
+                DuesBase(
+                    member_id=pk,
+                    year=year,
+                    category=category,
+                    monthly_income=income,
+                    declared_on=max(date(year, 1, 1), joined_on),
+                )  # fmt: skip
+            )
+            due[year] = rules.monthly_dues(category, income)
         first = max(rules.month_index(start), rules.month_index(joined_on))
         last = last_over
         if index % ARREARS_SHARE == 5:
             last = last_over - settings.DUES_ARREARS_MONTHS - rng.randrange(0, 3)
         for month in range(first, last + 1):
             day = rules.month_of_index(month)
-            if day.year != today.year:
-                continue
             payments.append(
                 DuesPayment(
                     member_id=pk,
                     month=day,
-                    amount=due,
+                    amount=due[day.year],
                     party_org_id=party_org_id,
                     paid_on=min(day + timedelta(days=rng.randrange(0, 20)), today),
                     recorded_by=user,
                 )  # fmt: skip
             )
-            collected[party_org_id] = collected.get(party_org_id, rules.ZERO) + due
+            if day.year == today.year:
+                collected[party_org_id] = collected.get(party_org_id, rules.ZERO) + due[day.year]
     bulk_create_with_history(bases, DuesBase, batch_size=1000, default_user=user)
     bulk_create_with_history(payments, DuesPayment, batch_size=1000, default_user=user)
     returns = [

@@ -44,12 +44,45 @@ def level_regions_q(scope, prefix=""):
     return Q(**{f"{prefix}children": scope.region_id})
 
 
+def whole_levels_q(scope, prefix=""):
+    """Budget levels whose every line a scope sees: a 两新工委, 组织部 or finance (the
+    jurisdiction scopes) sees all lines of its own level and, at city level, of its
+    districts, even of a Party organization that covers no org."""
+    if scope.sees_everything:
+        return Q()
+    if scope.kind is not ScopeKind.JURISDICTION:
+        return Q(pk__in=[])
+    return level_regions_q(scope, prefix)
+
+
+def sees_whole_level(scope, region):
+    """whole_levels_q for one level (a Region), without a query."""
+    if scope.sees_everything:
+        return True
+    if scope.kind is not ScopeKind.JURISDICTION:
+        return False
+    if scope.unit_level == Unit.Level.CITY:
+        return scope.region_id in (region.pk, region.parent_id)
+    return scope.unit_level == Unit.Level.DISTRICT and scope.region_id == region.pk
+
+
 def own_level_region(scope):
     """The budget level a unit keeps (its city or district); None for a street unit, a
     secretary or an administrator (who keeps every level)."""
     if scope.unit_level in (Unit.Level.CITY, Unit.Level.DISTRICT):
         return scope.region_id
     return None
+
+
+FIRST_YEAR = 2000
+
+
+def year_errors(year, field="year", *, ahead=1):
+    """{field: message} for a year before FIRST_YEAR or more than `ahead` years ahead."""
+    last = timezone.localdate().year + ahead
+    if year is not None and not (FIRST_YEAR <= year <= last):
+        return {field: _("年度应在{first}至{last}年之间").format(first=FIRST_YEAR, last=last)}
+    return {}
 
 
 def money_field(label, **kwargs):
@@ -119,7 +152,7 @@ class FundingStandard(models.Model):
         )
 
     def clean(self):
-        errors = {}
+        errors = year_errors(self.year)
         if self.region_id and self.region.level not in (Region.Level.CITY, Region.Level.DISTRICT):
             errors["region"] = _("经费标准按市级或区县级设定")
         amounts = self.standard()
@@ -237,8 +270,9 @@ class BudgetLineQuerySet(models.QuerySet):
         if scope.sees_everything:
             return self
         visible = PartyOrganization.objects.for_scope(scope).values("pk")
+        whole = Region.objects.filter(whole_levels_q(scope)).values("pk")
         return self.filter(level_regions_q(scope, prefix="budget__region__")).filter(
-            party_org__in=visible
+            Q(party_org__in=visible) | Q(budget__region__in=whole)
         )
 
 
@@ -392,11 +426,20 @@ class Payment(models.Model):
 # --- Party dues ----------------------------------------------------------------------
 
 
+def dues_party_orgs(scope):
+    """Party organizations whose members' dues a scope reaches: those it sees (a
+    secretary's own and the branches under it; a managing body's, by their orgs)."""
+    return PartyOrganization.objects.for_scope(scope).values("pk")
+
+
 class MemberRecordQuerySet(models.QuerySet):
+    """A member's dues records go with the Party organization that holds the member's
+    relationship (it collects the dues), not with the org the member works in."""
+
     def for_scope(self, scope):
         if scope.sees_everything:
             return self
-        return self.filter(member__in=Member.objects.for_scope(scope).values("pk"))
+        return self.filter(member__party_org__in=dues_party_orgs(scope))
 
 
 class DuesBase(models.Model):
@@ -440,7 +483,7 @@ class DuesBase(models.Model):
         return rules.monthly_dues(self.category, self.monthly_income)
 
     def clean(self):
-        errors = future_date_errors(self, ("declared_on",))
+        errors = {**future_date_errors(self, ("declared_on",)), **year_errors(self.year)}
         if self.category in (rules.EMPLOYED, rules.RETIRED) and self.monthly_income is None:
             errors["monthly_income"] = _("在职和离退休党员须填写税后月收入")
         if errors:
@@ -453,12 +496,10 @@ def first_of_month(day):
 
 class DuesPaymentQuerySet(models.QuerySet):
     def for_scope(self, scope):
+        # By the Party organization that collected the dues.
         if scope.sees_everything:
             return self
-        return self.filter(
-            Q(member__in=Member.objects.for_scope(scope).values("pk"))
-            | Q(party_org__in=PartyOrganization.objects.for_scope(scope).values("pk"))
-        )
+        return self.filter(party_org__in=dues_party_orgs(scope))
 
 
 class DuesPayment(models.Model):
@@ -510,27 +551,38 @@ class DuesPayment(models.Model):
 
     def clean(self):
         self.month = first_of_month(self.month)
-        errors = future_date_errors(self, ("paid_on",))
-        if self.month:
-            today = timezone.localdate()
-            if self.month.year > today.year:
-                errors["month"] = _("只能预交本年度以内的党费")
-            elif self.month < rules.recorded_from():
-                errors["month"] = _("本系统自{start:%Y年%m月}起登记党费").format(
-                    start=rules.recorded_from()
-                )
-        if self.member_id and self.month and "month" not in errors:
+        errors = {**future_date_errors(self, ("paid_on",)), **dues_month_errors(self.month)}
+        if self.amount is not None and not self.amount.is_finite():
+            errors["amount"] = _("请填写有效金额")
+        if self.member_id and self.month and "month" not in errors and "amount" not in errors:
             base = DuesBase.objects.filter(member_id=self.member_id, year=self.month.year).first()
-            if base is None:
-                errors["member"] = _("请先登记该党员{year}年度的党费基数").format(
-                    year=self.month.year
-                )
-            elif self.amount is not None and self.amount < base.monthly_dues:
-                errors["amount"] = _("低于按党费基数计算的应交金额{due}元").format(
-                    due=base.monthly_dues
-                )
+            errors.update(dues_amount_errors(base, self.amount, self.month))
         if errors:
             raise ValidationError(errors)
+
+
+def dues_month_errors(month, today=None):
+    """{"month": message} for a month dues may not be recorded for: before this system
+    kept dues (DUES_RECORDED_FROM) or beyond the current year."""
+    today = today or timezone.localdate()
+    if not month:
+        return {}
+    if month.year > today.year:
+        return {"month": _("只能预交本年度以内的党费")}
+    if month < rules.recorded_from():
+        return {
+            "month": _("本系统自{start:%Y年%m月}起登记党费").format(start=rules.recorded_from())
+        }
+    return {}
+
+
+def dues_amount_errors(base, amount, month):
+    """{field: message} for `amount` against the member's 党费基数 of the month's year."""
+    if base is None:
+        return {"member": _("请先登记该党员{year}年度的党费基数").format(year=month.year)}
+    if amount is not None and amount < base.monthly_dues:
+        return {"amount": _("低于按党费基数计算的应交金额{due}元").format(due=base.monthly_dues)}
+    return {}
 
 
 class PartyOrgRecordQuerySet(models.QuerySet):
@@ -578,7 +630,7 @@ class DuesReturn(models.Model):
         )
 
     def clean(self):
-        errors = future_date_errors(self, ("returned_on",))
+        errors = {**future_date_errors(self, ("returned_on",)), **year_errors(self.year, ahead=0)}
         if self.returned_on and self.year and self.returned_on.year < self.year:
             errors["returned_on"] = _("下拨日期不能早于党费所属年度")
         if errors:
@@ -623,8 +675,9 @@ class PartyWorkSpending(models.Model):
         return _("{org}{year}年党建工作经费").format(org=self.org, year=self.year)
 
     def clean(self):
-        if self.year and self.year > timezone.localdate().year:
-            raise ValidationError({"year": _("不能登记未来年度的列支")})
+        errors = year_errors(self.year, ahead=0)
+        if errors:
+            raise ValidationError(errors)
 
 
 # --- venues ------------------------------------------------------------------------
@@ -632,12 +685,19 @@ class PartyWorkSpending(models.Model):
 
 class VenueQuerySet(models.QuerySet):
     def for_scope(self, scope):
+        """A 两新工委, 组织部 or finance sees the venues of its city or district; a street
+        committee those of the zones in its street; every scope the venues its orgs use
+        or own."""
         if scope.sees_everything:
             return self
-        return self.filter(
-            Q(district__in=scope.regions().values("pk"))
-            | Q(orgs__in=SocialOrg.objects.for_scope(scope).values("pk"))
-        ).distinct()
+        orgs = SocialOrg.objects.for_scope(scope).values("pk")
+        q = Q(pk__in=Venue.orgs.through.objects.filter(socialorg__in=orgs).values("venue_id"))
+        q |= Q(owner_org__in=orgs)
+        if scope.kind is ScopeKind.JURISDICTION:
+            q |= Q(district__in=scope.regions().values("pk"))
+        elif scope.kind is ScopeKind.STREET:
+            q |= Q(zone__street_id=scope.region_id)
+        return self.filter(q)
 
 
 class Venue(models.Model):

@@ -15,14 +15,23 @@ from subsidies import budgets, rules
 from subsidies.models import ITEMS, Budget, DuesPayment, DuesReturn
 
 
+def floors(row, passed):
+    """{item: the least that must be paid} of a frozen line: the seed's minimums for the
+    same facts; the allowance only if the year's assessment passed (§五)."""
+    return {
+        item: (
+            rules.ZERO
+            if item == "secretary_allowance" and not passed
+            else getattr(row, f"minimum_{item}")
+        )
+        for item in ITEMS
+    }
+
+
 def shortfall(row, passed):
-    """{item: missing yuan} of a frozen line: each item paid below what the seed's
-    minimums give; the allowance only if the year's assessment passed (§五)."""
+    """{item: missing yuan} of a frozen line: each item paid below its floor."""
     missing = {}
-    for item in ITEMS:
-        floor = getattr(row, f"minimum_{item}")
-        if item == "secretary_allowance" and not passed:
-            floor = rules.ZERO
+    for item, floor in floors(row, passed).items():
         paid = row.paid.get(item, rules.ZERO)
         if paid < floor:
             missing[item] = floor - paid
@@ -34,6 +43,7 @@ class Underpaid:
     row: budgets.LineRow
     budget: Budget
     missing: dict
+    entitled: Decimal  # the least the line must be paid (floors)
 
     @property
     def missing_total(self):
@@ -47,9 +57,11 @@ def underpaid(scope, year):
         rows = budgets.frozen_rows(budget, scope)
         passed = grades(year, [row.party_org_id for row in rows])
         for row in rows:
-            missing = shortfall(row, passed.get(row.party_org_id, "") in rules.PASSING_GRADES)
+            has_passed = passed.get(row.party_org_id, "") in rules.PASSING_GRADES
+            missing = shortfall(row, has_passed)
             if missing:
-                result.append(Underpaid(row, budget, missing))
+                entitled = sum(floors(row, has_passed).values(), rules.ZERO)
+                result.append(Underpaid(row, budget, missing, entitled))
     return result
 
 

@@ -7,24 +7,32 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from members.models import Member
 from orgs.models import PartyOrganization
 from orgs.scoped_admin import request_scope
 from subsidies import rules, selectors
-from subsidies.models import Budget, DuesBase, DuesPayment, Payment
+from subsidies.models import (
+    Budget,
+    DuesBase,
+    DuesPayment,
+    Payment,
+    dues_amount_errors,
+    dues_month_errors,
+)
 from subsidies.reports import budget_json as budget_data
 
 PER_PAGE = 50
+MAX_DUES = Decimal("100000")  # a month's dues; anything larger is a typing slip
 
 
 def _year(request, default):
@@ -98,7 +106,7 @@ def underpaid(request, site):
                 ),
                 (str(entry.budget.region), None),
                 (row.grade_label or "—", None),
-                (f"{row.minimum_total}", None),
+                (f"{entry.entitled}", None),
                 (f"{row.paid_total}", None),
                 (
                     "；".join(f"{items[item]}{amount}元" for item, amount in entry.missing.items()),
@@ -204,12 +212,15 @@ def dues_returns(request, site):
 
 
 def _month(value, today):
-    """A 'YYYY-MM' parameter as the month's first day (this month if absent or wrong)."""
+    """A 'YYYY-MM' parameter as the month's first day, kept between the month dues began
+    to be recorded and the end of this year (this month if absent or wrong)."""
+    this_month = today.replace(day=1)
     try:
         year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
+        chosen = date(year, month, 1)
     except ValueError:
-        return today.replace(day=1)
+        return this_month
+    return min(max(chosen, min(rules.recorded_from(), this_month)), date(today.year, 12, 1))
 
 
 @permission_required("subsidies.add_duespayment", raise_exception=True)
@@ -221,11 +232,10 @@ def collect_dues(request, site, pk):
     party_org = get_object_or_404(PartyOrganization.objects.for_scope(scope), pk=pk)
     today = timezone.localdate()
     month = _month(request.POST.get("month") or request.GET.get("month"), today)
+    # Dues go with the Party organization holding the relationship (dues_party_orgs):
+    # all its members, wherever they work.
     members = list(
-        Member.objects.for_scope(scope)
-        .on_register()
-        .filter(party_org=party_org)
-        .order_by("name", "pk")
+        Member.objects.on_register().filter(party_org=party_org).order_by("name", "pk")
     )
     bases = {
         base.member_id: base
@@ -242,43 +252,54 @@ def collect_dues(request, site, pk):
             paid_on = date.fromisoformat(request.POST.get("paid_on", ""))
         except ValueError:
             errors.append(_("交纳日期：请填写有效日期"))
+        else:
+            if paid_on > today:
+                errors.append(_("交纳日期不能晚于今天"))
+        errors += [str(message) for message in dues_month_errors(month, today).values()]
         payments = []
         for member in members:
             if member.pk in paid or not request.POST.get(f"pay_{member.pk}"):
                 continue
-            raw = request.POST.get(f"amount_{member.pk}", "")
+            raw = request.POST.get(f"amount_{member.pk}", "").strip()
             chosen[member.pk] = raw
             try:
                 amount = Decimal(raw)
             except InvalidOperation:
-                errors.append(_("{name}：金额“{raw}”不是数字").format(name=member.name, raw=raw))
+                amount = None
+            if amount is None or not amount.is_finite() or not (0 < amount < MAX_DUES):
+                errors.append(_("{name}：金额“{raw}”无效").format(name=member.name, raw=raw))
                 continue
-            payment = DuesPayment(
-                member=member,
-                month=month,
-                amount=amount,
-                paid_on=paid_on,
-                party_org=party_org,
-                recorded_by=request.user,
+            problems = dues_amount_errors(bases.get(member.pk), amount, month)
+            errors += [f"{member.name}：{message}" for message in problems.values()]
+            payments.append(
+                DuesPayment(
+                    member=member,
+                    month=month,
+                    amount=rules.money(amount),
+                    paid_on=paid_on,
+                    party_org=party_org,
+                    recorded_by=request.user,
+                )
             )
-            try:
-                payment.full_clean()
-            except ValidationError as exc:
-                for messages_ in exc.message_dict.values():
-                    errors += [f"{member.name}：{message}" for message in messages_]
-                continue
-            payments.append(payment)
         if not payments and not errors:
             errors.append(_("请勾选要登记交纳的党员"))
         if not errors:
-            with transaction.atomic():
-                for payment in payments:
-                    payment.save()
-            messages.success(
-                request,
-                _("已登记{n}名党员{month:%Y年%m月}的党费").format(n=len(payments), month=month),
-            )
-            return HttpResponseRedirect(f"{request.path}?month={month:%Y-%m}")
+            try:
+                with transaction.atomic():
+                    bulk_create_with_history(payments, DuesPayment, default_user=request.user)
+            except IntegrityError:
+                # Another submission recorded some of them meanwhile (a double click).
+                errors.append(_("其中有党员的本月党费刚被登记，未重复登记；请核对后重新提交"))
+                paid = {
+                    payment.member_id: payment
+                    for payment in DuesPayment.objects.filter(member__in=members, month=month)
+                }
+            else:
+                messages.success(
+                    request,
+                    _("已登记{n}名党员{month:%Y年%m月}的党费").format(n=len(payments), month=month),
+                )
+                return HttpResponseRedirect(f"{request.path}?month={month:%Y-%m}")
     rows = []
     for member in members:
         base = bases.get(member.pk)
