@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Sum
+from django.db.models import F, OuterRef, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -167,7 +167,10 @@ class BudgetAdmin(
 ):
     form = BudgetForm
     change_form_template = "admin/subsidies/budget/change_form.html"
-    list_display = ("__str__", "year", "region", "status", "frozen_at", "frozen_by", "lines_link")
+    list_display = (
+        "__str__", "year", "region", "status", "frozen_total", "frozen_paid", "frozen_at",
+        "frozen_by", "lines_link",
+    )  # fmt: skip
     list_filter = ("year", "status")
     list_select_related = ("region", "frozen_by")
     object_select_related = ("region", "region__parent", "frozen_by", "created_by")
@@ -208,6 +211,36 @@ class BudgetAdmin(
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def get_queryset(self, request):
+        # The totals of frozen budgets, for the list (a draft's are computed on its page),
+        # to those who see whole budgets (the 两新工委, 组织部 and finance of the level);
+        # others see the totals of their own lines on each budget's page.
+        queryset = super().get_queryset(request)
+        scope = request_scope(request)
+        if not (scope.sees_everything or scope.kind is ScopeKind.JURISDICTION):
+            return queryset
+        lines = BudgetLine.objects.filter(budget=OuterRef("pk"))
+        paid = Payment.objects.filter(line__budget=OuterRef("pk"))
+        return queryset.annotate(
+            lines_total=Subquery(
+                lines.values("budget")
+                .annotate(t=Sum(F("activity_fund") + F("member_fund") + F("secretary_allowance")))
+                .values("t")
+            ),
+            paid_total=Subquery(paid.values("line__budget").annotate(t=Sum("amount")).values("t")),
+        )
+
+    @admin.display(description=_("预算合计（元）"))
+    def frozen_total(self, obj):
+        total = getattr(obj, "lines_total", None)
+        return rules.money(total) if obj.is_frozen and total is not None else "—"
+
+    @admin.display(description=_("已拨付（元）"))
+    def frozen_paid(self, obj):
+        if not obj.is_frozen or not hasattr(obj, "paid_total"):
+            return "—"
+        return rules.money(obj.paid_total or rules.ZERO)
 
     @admin.display(description=_("明细"))
     def lines_link(self, obj):
