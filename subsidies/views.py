@@ -234,9 +234,7 @@ def collect_dues(request, site, pk):
     month = _month(request.POST.get("month") or request.GET.get("month"), today)
     # Dues go with the Party organization holding the relationship (dues_party_orgs):
     # all its members, wherever they work.
-    members = list(
-        Member.objects.on_register().filter(party_org=party_org).order_by("name", "pk")
-    )
+    members = list(Member.objects.on_register().filter(party_org=party_org).order_by("name", "pk"))
     bases = {
         base.member_id: base
         for base in DuesBase.objects.filter(member__in=members, year=month.year)
