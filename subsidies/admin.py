@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -620,9 +620,11 @@ class VenueAdmin(KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "district" and not request.user.is_superuser:
-            kwargs["queryset"] = (
-                request_scope(request).regions().filter(level=Region.Level.DISTRICT)
-            )
+            regions = request_scope(request).regions().values("pk")
+            # A street's scope lists the street itself: its venues lie in its district.
+            kwargs["queryset"] = Region.objects.filter(
+                Q(pk__in=regions) | Q(children__in=regions), level=Region.Level.DISTRICT
+            ).distinct()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_fields(self, request, obj=None):
