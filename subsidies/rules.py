@@ -321,19 +321,24 @@ def recorded_from():
     return date(int(year), int(month), 1)
 
 
-def months_unpaid(*, joined_on, last_paid, today):
+def months_unpaid(*, joined_on, last_paid, today, kept_from=None):
     """Months in a row without dues up to the last month that is over: from the month
     after `last_paid` (the first day of the last month paid up to then, or None; a month
     paid ahead does not cover the months before it, so the caller leaves it out), and
-    not before the member joined or the system began keeping dues (DUES_RECORDED_FROM)."""
+    not before the member joined, the system began keeping dues (DUES_RECORDED_FROM) or
+    the member's Party organization began keeping them here (`kept_from`, the first month
+    it recorded; None: no later than DUES_RECORDED_FROM)."""
     last_over = month_index(today) - 1
     start = max(month_index(joined_on), month_index(recorded_from()))
+    if kept_from is not None:
+        start = max(start, month_index(kept_from))
     if last_paid is not None:
         start = max(start, month_index(last_paid) + 1)
     return max(0, last_over - start + 1)
 
 
-def in_arrears(*, joined_on, last_paid, today):
-    return months_unpaid(joined_on=joined_on, last_paid=last_paid, today=today) >= (
-        settings.DUES_ARREARS_MONTHS
+def in_arrears(*, joined_on, last_paid, today, kept_from=None):
+    unpaid = months_unpaid(
+        joined_on=joined_on, last_paid=last_paid, today=today, kept_from=kept_from
     )
+    return unpaid >= settings.DUES_ARREARS_MONTHS

@@ -156,7 +156,10 @@ def arrears(request, site):
     page_rows = []
     for member in page.object_list:
         unpaid = rules.months_unpaid(
-            joined_on=member.joined_on, last_paid=member.last_paid, today=today
+            joined_on=member.joined_on,
+            last_paid=member.last_paid,
+            today=today,
+            kept_from=member.kept_from,
         )
         page_rows.append(
             [
@@ -171,8 +174,10 @@ def arrears(request, site):
         site,
         title=_("党费欠交（连续{n}个月以上）").format(n=settings.DUES_ARREARS_MONTHS),
         intro=_(
-            "在册党员自最近一次交纳（或入党、本系统开始登记党费的月份）起，至上月连续未交纳党费的月数。"
-        ),
+            "在册党员自最近一次交纳（或入党、本系统或其党组织开始登记党费的月份）起，"
+            "至上月连续未交纳党费的月数。另有{n}个党组织尚未在本系统登记过党费，"
+            "其党员不列入本清单。"
+        ).format(n=selectors.not_keeping(request_scope(request)).count()),
         headers=[_("党员"), _("组织关系所在党组织"), _("最近交纳月份"), _("连续未交月数")],
         rows=page_rows,
         page=page,

@@ -1311,3 +1311,64 @@ def test_a_budget_is_for_a_level_and_a_year_within_reach(world):
         Budget(year=2026, region=street).full_clean()
     assert "市级或区县级" in messages(excinfo, "region")
     assert Region.objects.get(pk=street.pk).level == Region.Level.STREET
+
+
+# --- 党费欠交 counts from when the member's Party organization began keeping dues here ---
+
+KEEPING_TODAY = D(2026, 11, 28)
+
+
+@pytest.mark.parametrize(
+    ("kept_from", "last_paid", "unpaid"),
+    [
+        pytest.param(None, None, 10, id="kept_since_recording_began_nothing_paid"),
+        pytest.param(D(2026, 6, 1), None, 5, id="kept_since_june_nothing_paid"),
+        pytest.param(D(2026, 5, 1), None, 6, id="kept_since_may_six_months"),
+        pytest.param(D(2026, 3, 1), D(2026, 4, 1), 6, id="paid_to_april"),
+        pytest.param(D(2026, 11, 1), None, 0, id="began_this_month"),
+    ],
+)
+def test_months_unpaid_count_from_when_the_party_org_began_keeping_dues(
+    settings, kept_from, last_paid, unpaid
+):
+    settings.DUES_RECORDED_FROM = "2026-01"
+    settings.DUES_ARREARS_MONTHS = 6
+    got = rules.months_unpaid(
+        joined_on=D(2010, 1, 1), last_paid=last_paid, today=KEEPING_TODAY, kept_from=kept_from
+    )
+    assert got == unpaid
+    assert rules.in_arrears(
+        joined_on=D(2010, 1, 1), last_paid=last_paid, today=KEEPING_TODAY, kept_from=kept_from
+    ) == (unpaid >= 6)
+
+
+def _pay(member, party_org, month):
+    DuesPayment.objects.create(
+        member=member, month=month, amount=Decimal("10.00"), paid_on=month, party_org=party_org
+    )
+
+
+def test_members_of_a_party_org_keeping_no_dues_are_not_in_arrears(world, settings):
+    settings.DUES_RECORDED_FROM = "2026-01"
+    settings.DUES_ARREARS_MONTHS = 6
+    silent = world.party_org("未登记党费党支部", [world.org("未登记协会")])
+    world.member(silent, name="未登记党员")
+    keeping = world.party_org("登记党费党支部", [world.org("登记协会")])
+    payer = world.member(keeping, name="按月交纳")
+    idle = world.member(keeping, name="四月后未交")
+    late = world.party_org("六月起登记党支部", [world.org("六月协会")])
+    late_payer = world.member(late, name="六月起交纳")
+    late_idle = world.member(late, name="六月起未交")
+    for month in range(1, 11):
+        _pay(payer, keeping, D(2026, month, 1))
+    for month in range(1, 5):
+        _pay(idle, keeping, D(2026, month, 1))
+    for month in range(6, 11):
+        _pay(late_payer, late, D(2026, month, 1))
+    found = {member.name: member for member in selectors.arrears(ALL, KEEPING_TODAY)}
+    # 六月起未交: June to October is five months since its Party organization began.
+    assert set(found) == {"四月后未交"}
+    assert found["四月后未交"].kept_from == D(2026, 1, 1)
+    assert found["四月后未交"].last_paid == D(2026, 4, 1)
+    assert list(selectors.not_keeping(ALL)) == [silent]
+    assert late_idle.pk not in {m.pk for m in selectors.arrears(ALL, KEEPING_TODAY)}
