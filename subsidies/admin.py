@@ -265,19 +265,37 @@ class BudgetAdmin(
 
     def lines_context(self, request, budget):
         scope = request_scope(request)
-        rows, source = budgets.budget_rows(budget, scope, timezone.localdate())
         channel = request.GET.get("channel", "")
-        shown = [row for row in rows if not channel or row.channel == channel]
-        page = Paginator(shown, LINES_PER_PAGE).get_page(request.GET.get("p"))
-        return {
+        context = {
             "budget": budget,
+            "channel": channel,
+            "json_url": reverse("subsidies:budget_json", args=[budget.pk]),
+        }
+        if budget.is_frozen:
+            # Sums by the database, and only the page's lines read.
+            lines = budgets.scoped_lines(budget, scope)
+            totals, groups, channels = budgets.frozen_groups(lines)
+            shown = lines.filter(channel=channel) if channel else lines
+            shown = shown.order_by("channel", "channel_unit__name", "party_org_name", "pk")
+            page = Paginator(shown, LINES_PER_PAGE).get_page(request.GET.get("p"))
+            page.object_list = budgets.page_rows(page.object_list)
+            return {
+                **context,
+                "standard_source": budget.standard_used,
+                "totals": totals,
+                "groups": groups,
+                "channels": channels,
+                "page": page,
+            }
+        rows, source = budgets.compute(budget.year, budget.region, timezone.localdate(), scope)
+        shown = [row for row in rows if not channel or row.channel == channel]
+        return {
+            **context,
             "standard_source": source,
             "totals": budgets.totals(rows, _("合计")),
             "groups": budgets.by_channel(rows),
             "channels": sorted({(row.channel, str(row.channel_label)) for row in rows}),
-            "channel": channel,
-            "page": page,
-            "json_url": reverse("subsidies:budget_json", args=[budget.pk]),
+            "page": Paginator(shown, LINES_PER_PAGE).get_page(request.GET.get("p")),
         }
 
 

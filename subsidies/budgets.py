@@ -316,8 +316,7 @@ def compute(year, region, today, scope=None):
             year_over=year_over,
             posts=tuple(posts.get(pid, ())),
         )
-        line = rules.compute_line(year, facts, standard)
-        floor = rules.compute_line(year, facts, minimum)
+        line, floor = rules.compute_lines(year, facts, (standard, minimum))
         channel, unit_id = rules.majority((o[0], (o[3], o[4])) for o in orgs_of.get(pid, ())) or (
             "",
             None,
@@ -468,3 +467,88 @@ def by_channel(rows):
 
 def money_str(value):
     return f"{rules.money(value):.2f}"
+
+
+# --- a frozen budget's page: sums in the database, only the page's lines read -----------
+
+
+def scoped_lines(budget, scope=None):
+    lines = budget.lines.all()
+    if scope is not None:
+        lines = lines.filter(pk__in=BudgetLine.objects.for_scope(scope).values("pk"))
+    return lines
+
+
+def frozen_groups(lines):
+    """(totals, per-channel totals, channels) of `lines` (a queryset), summed by the
+    database: a city's frozen budget is thousands of lines, its page shows 50."""
+    sums = {
+        "party_orgs": Count("pk"),
+        "members": Sum("members", filter=Q(secondary=False)),
+        "activity_fund": Sum("activity_fund"),
+        "member_fund": Sum("member_fund"),
+        "secretary_allowance": Sum("secretary_allowance"),
+        "minimum_activity": Sum("minimum_activity_fund"),
+        "minimum_member": Sum("minimum_member_fund"),
+        "minimum_allowance": Sum("minimum_secretary_allowance"),
+    }
+    keys = ("channel", "channel_unit__name")
+    paid = dict(
+        (
+            (channel, unit),
+            total,
+        )
+        for channel, unit, total in Payment.objects.filter(line__in=lines.values("pk"))
+        .values_list("line__channel", "line__channel_unit__name")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    overall, groups = Totals(_("合计")), []
+    for row in lines.values(*keys).annotate(**sums).order_by(*keys):
+        label = CHANNEL_LABELS.get(row["channel"], _("未确定"))
+        group = Totals(
+            f"{label} · {row['channel_unit__name'] or _('未确定')}",
+            party_orgs=row["party_orgs"],
+            members=row["members"] or 0,
+            activity_fund=row["activity_fund"] or rules.ZERO,
+            member_fund=row["member_fund"] or rules.ZERO,
+            secretary_allowance=row["secretary_allowance"] or rules.ZERO,
+            minimum=sum(
+                (
+                    row[k] or rules.ZERO
+                    for k in ("minimum_activity", "minimum_member", "minimum_allowance")
+                ),
+                rules.ZERO,
+            ),
+            paid=paid.get((row["channel"], row["channel_unit__name"])) or rules.ZERO,
+        )
+        groups.append(group)
+        for name in ("party_orgs", "members", "activity_fund", "member_fund",
+                     "secretary_allowance", "minimum", "paid"):  # fmt: skip
+            setattr(overall, name, getattr(overall, name) + getattr(group, name))
+    channels = sorted(
+        {
+            (row["channel"], str(CHANNEL_LABELS.get(row["channel"], _("未确定"))))
+            for row in lines.values("channel").distinct().order_by()
+        }  # fmt: skip
+    )
+    return overall, groups, channels
+
+
+def page_rows(lines):
+    """LineRows of the lines of one page (a sliced queryset), with what was paid."""
+    return page_rows_of(list(lines.select_related("channel_unit", "budget")))
+
+
+def page_rows_of(lines):
+    """LineRows of BudgetLine instances (their channel unit and budget fetched)."""
+    paid = defaultdict(dict)
+    sums = (
+        Payment.objects.filter(line__in=[line.pk for line in lines])
+        .values_list("line_id", "item")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for line_id, item, total in sums:
+        paid[line_id][item] = total
+    return [LineRow.from_model(line, paid.get(line.pk)) for line in lines]

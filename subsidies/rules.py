@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -68,12 +69,13 @@ class Standard:
 # --- months --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=64)
 def month_ends(year):
     """The last day of each month of `year`."""
-    return [
+    return tuple(
         (date(year, month + 1, 1) if month < 12 else date(year + 1, 1, 1)) - timedelta(days=1)
         for month in range(1, 13)
-    ]
+    )
 
 
 def covers(start, end, day):
@@ -199,6 +201,18 @@ def compute_line(year, facts, standard, *, allowance_pro_rata=None, fund_pro_rat
       the secretary in post on its last day); without pro rata, the full amount to the
       last of them.
     """
+    return compute_lines(
+        year,
+        facts,
+        (standard,),
+        allowance_pro_rata=allowance_pro_rata,
+        fund_pro_rata=fund_pro_rata,
+    )[0]
+
+
+def compute_lines(year, facts, standards, *, allowance_pro_rata=None, fund_pro_rata=None):
+    """compute_line at each of `standards` (a budget's and the minimums): the months,
+    the secretaries and the eligibility worked out once."""
     if allowance_pro_rata is None:
         allowance_pro_rata = settings.SECRETARY_ALLOWANCE_PRO_RATA
     if fund_pro_rata is None:
@@ -208,32 +222,39 @@ def compute_line(year, facts, standard, *, allowance_pro_rata=None, fund_pro_rat
     eligibility = allowance_eligibility(
         secondary=facts.secondary, grade=facts.grade, year_over=facts.year_over
     )
-    notes = []
     if facts.secondary:
-        return Line(ZERO, ZERO, ZERO, months, (), eligibility, (eligibility.reason,))
+        line = Line(ZERO, ZERO, ZERO, months, (), eligibility, (eligibility.reason,))
+        return [line for _standard in standards]
+    notes = []
     if not months:
         notes.append(_("本年度无存续月份"))
-    activity = (
-        pro_rata(standard.activity_fund, months)
-        if fund_pro_rata
-        else (money(standard.activity_fund) if months else ZERO)
-    )
-    member_fund = money(standard.member_fund * facts.members) if months else ZERO
     served = secretary_months(year, facts.posts, existing)
-    shares = ()
-    if eligibility.budgeted and served:
-        full = standard.allowance(facts.kind)
-        if allowance_pro_rata:
-            shares = split(full, sorted(served.items(), key=lambda item: str(item[0])))
-        else:
-            last = _last_holder(year, facts.posts, existing)
-            shares = (Share(str(last), sum(served.values()), money(full)),)
-    elif eligibility.budgeted:
+    if eligibility.budgeted and not served:
         notes.append(_("本年度无在任书记，不发放书记岗位津贴"))
     if not eligibility.budgeted or eligibility.state == PROVISIONAL:
         notes.append(eligibility.reason)
-    allowance = sum((share.amount for share in shares), ZERO)
-    return Line(activity, member_fund, allowance, months, shares, eligibility, tuple(notes))
+    holders = sorted(served.items(), key=lambda item: str(item[0]))
+    last = _last_holder(year, facts.posts, existing) if served and not allowance_pro_rata else None
+    lines = []
+    for standard in standards:
+        activity = (
+            pro_rata(standard.activity_fund, months)
+            if fund_pro_rata
+            else (money(standard.activity_fund) if months else ZERO)
+        )
+        member_fund = money(standard.member_fund * facts.members) if months else ZERO
+        shares = ()
+        if eligibility.budgeted and served:
+            full = standard.allowance(facts.kind)
+            if allowance_pro_rata:
+                shares = split(full, holders)
+            else:
+                shares = (Share(str(last), sum(served.values()), money(full)),)
+        allowance = sum((share.amount for share in shares), ZERO)
+        lines.append(
+            Line(activity, member_fund, allowance, months, shares, eligibility, tuple(notes))
+        )
+    return lines
 
 
 def split(full, served):

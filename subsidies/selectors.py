@@ -6,13 +6,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Subquery, Sum
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
-from assessments.selectors import grades
 from members.models import Member
 from orgs.models import PartyOrganization
 from subsidies import budgets, rules
-from subsidies.models import ITEMS, Budget, DuesPayment, DuesReturn
+from subsidies.models import ITEMS, Budget, BudgetLine, DuesPayment, DuesReturn, Payment
 
 
 def floors(row, passed):
@@ -50,19 +50,62 @@ class Underpaid:
         return sum(self.missing.values(), rules.ZERO)
 
 
+def underpaid_lines(scope, year):
+    """Frozen lines of `year` in scope paid below a floor (floors), as one query: the
+    payments per item and whether the year's assessment passed are subqueries."""
+    from assessments.models import PartyOrgAssessment
+
+    def paid(item):
+        sums = (
+            Payment.objects.filter(line=OuterRef("pk"), item=item)
+            .values("line")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return Coalesce(Subquery(sums), Value(rules.ZERO), output_field=DecimalField())
+
+    passed = PartyOrgAssessment.objects.filter(
+        party_org=OuterRef("party_org"), year=year, grade__in=rules.PASSING_GRADES
+    )
+    return (
+        BudgetLine.objects.for_scope(scope)
+        .filter(budget__year=year, budget__status=Budget.Status.FROZEN)
+        .annotate(
+            paid_activity=paid("activity_fund"),
+            paid_member=paid("member_fund"),
+            paid_allowance=paid("secretary_allowance"),
+            passed=Exists(passed),
+        )
+        .filter(
+            Q(paid_activity__lt=F("minimum_activity_fund"))
+            | Q(paid_member__lt=F("minimum_member_fund"))
+            | Q(passed=True, paid_allowance__lt=F("minimum_secretary_allowance"))
+        )
+        .order_by("budget__region__code", "channel", "party_org_name", "pk")
+    )
+
+
+def underpaid_entries(lines):
+    """Underpaid entries of `lines` (underpaid_lines, or a page of them)."""
+    lines = list(lines.select_related("budget", "budget__region", "channel_unit"))
+    rows = dict(zip((line.pk for line in lines), budgets.page_rows_of(lines), strict=True))
+    result = []
+    for line in lines:
+        row = rows[line.pk]
+        result.append(
+            Underpaid(
+                row,
+                line.budget,
+                shortfall(row, line.passed),
+                sum(floors(row, line.passed).values(), rules.ZERO),
+            )
+        )
+    return result
+
+
 def underpaid(scope, year):
     """Lines of `year`'s frozen budgets in scope that were paid less than the minimum."""
-    result = []
-    for budget in Budget.objects.for_scope(scope).filter(year=year, status=Budget.Status.FROZEN):
-        rows = budgets.frozen_rows(budget, scope)
-        passed = grades(year, [row.party_org_id for row in rows])
-        for row in rows:
-            has_passed = passed.get(row.party_org_id, "") in rules.PASSING_GRADES
-            missing = shortfall(row, has_passed)
-            if missing:
-                entitled = sum(floors(row, has_passed).values(), rules.ZERO)
-                result.append(Underpaid(row, budget, missing, entitled))
-    return result
+    return underpaid_entries(underpaid_lines(scope, year))
 
 
 # --- dues ----------------------------------------------------------------------------------
