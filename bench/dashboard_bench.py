@@ -16,10 +16,8 @@ Prints one JSON line: {"dashboard": {...}, "drilldown": [...]}.
 import io
 import json
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
+from timing import REPEAT, median_ms  # noqa: E402
 
 django.setup()
 
@@ -42,7 +41,6 @@ from django.utils import timezone  # noqa: E402
 
 from orgs.models import User  # noqa: E402
 
-REPEAT = int(os.environ.get("BENCH_PAGE_REPEAT", "5"))
 USER = "liangxin"
 
 # Written by hand, as a DBA would: one table of facts per org (Party organizations,
@@ -104,16 +102,6 @@ DRILLDOWN = (
     ("uncovered without plan", "?status__exact=active&worklist=uncovered_without_plan"),
     ("ready to stand alone", "?status__exact=active&worklist=ready_to_stand_alone"),
 )
-
-
-def median_ms(run):
-    run()  # warm up: caches, prepared statements
-    times = []
-    for _ in range(REPEAT):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
 
 
 def hand_sql(user):

@@ -18,7 +18,6 @@ Prints one JSON line.
 import io
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
+from timing import median_ms, page  # noqa: E402
 
 django.setup()
 
@@ -45,31 +45,8 @@ from assessments.models import Activity, PartyOrgAssessment  # noqa: E402
 from orgs.importing.service import import_file  # noqa: E402
 from orgs.models import PartyOrganization, Unit, User  # noqa: E402
 
-REPEAT = int(os.environ.get("BENCH_PAGE_REPEAT", "5"))
 ACTIVITY_ROWS = 2000
 ASSESSMENT_ROWS = 1000
-
-
-def median_ms(run, repeat=REPEAT):
-    run()  # warm up
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
-
-
-def page(client, url, repeat=REPEAT):
-    def get():
-        response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"{url}: HTTP {response.status_code}")
-
-    ms = median_ms(get, repeat)
-    with CaptureQueriesContext(connection) as queries:
-        get()
-    return {"url": url, "ms": round(ms, 1), "queries": len(queries)}
 
 
 def csv_file(header, rows):

@@ -17,7 +17,6 @@ Prints one JSON line.
 
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
+from timing import median_ms, page  # noqa: E402
 
 django.setup()
 
@@ -44,30 +44,6 @@ from members.models import Member, Post  # noqa: E402
 from orgs.models import PartyOrganization, Region, User  # noqa: E402
 from subsidies import budgets, rules  # noqa: E402
 from subsidies.models import Budget, standard_for  # noqa: E402
-
-REPEAT = int(os.environ.get("BENCH_PAGE_REPEAT", "5"))
-
-
-def median_ms(run, repeat=REPEAT):
-    run()  # warm up
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
-
-
-def page(client, url, repeat=REPEAT):
-    def get():
-        response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"{url}: HTTP {response.status_code}")
-
-    ms = median_ms(get, repeat)
-    with CaptureQueriesContext(connection) as queries:
-        get()
-    return {"url": url, "ms": round(ms, 1), "queries": len(queries)}
 
 
 def naive_lines(year, region, today, wanted):
