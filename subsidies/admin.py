@@ -14,8 +14,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from members.admin_common import DATE_INPUT
+from members.models import Member
 from orgs.admin_actions import ObjectAction, ObjectActionsMixin
-from orgs.models import PartyOrganization, Region, SocialOrg
+from orgs.models import PartyOrganization, Region, SocialOrg, Unit
 from orgs.scoped_admin import (
     HistoryAdmin,
     KeptRecordsMixin,
@@ -35,10 +36,12 @@ from subsidies.models import (
     PartyWorkSpending,
     Payment,
     Venue,
+    dues_party_orgs,
     own_level_region,
 )
 
 LINES_PER_PAGE = 50
+NOT_HELD = _("该党员的组织关系不在您管理的党组织，不能登记其党费")
 
 
 def own_level(request):
@@ -218,7 +221,11 @@ class BudgetAdmin(
         # others see the totals of their own lines on each budget's page.
         queryset = super().get_queryset(request)
         scope = request_scope(request)
-        if not (scope.sees_everything or scope.kind is ScopeKind.JURISDICTION):
+        whole = scope.kind is ScopeKind.JURISDICTION and scope.unit_level in (
+            Unit.Level.CITY,
+            Unit.Level.DISTRICT,
+        )
+        if not (scope.sees_everything or whole):
             return queryset
         lines = BudgetLine.objects.filter(budget=OuterRef("pk"))
         paid = Payment.objects.filter(line__budget=OuterRef("pk"))
@@ -460,6 +467,17 @@ class DuesKeeperMixin:
     member chosen must be held by one the user reaches (subsidies.models.dues_party_orgs),
     whatever the member autocomplete (which follows the workplace) offers."""
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "member" and formfield is not None and not request.user.is_superuser:
+            # Members held by the user's Party organizations, wherever they work (the
+            # autocomplete's search follows the workplace; a link may preselect others).
+            formfield.queryset = Member.objects.filter(
+                party_org__in=dues_party_orgs(request_scope(request))
+            )
+            formfield.error_messages["invalid_choice"] = NOT_HELD
+        return formfield
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         scope = request_scope(request)
@@ -475,10 +493,7 @@ class DuesKeeperMixin:
                         .exists()
                     )
                     if not held:
-                        self.add_error(
-                            "member",
-                            _("该党员的组织关系不在您管理的党组织，不能登记其党费"),
-                        )
+                        self.add_error("member", NOT_HELD)
                 return data
 
         return KeeperForm
@@ -628,13 +643,33 @@ class VenueAdmin(KeptRecordsMixin, ScopedAdminMixin, HistoryAdmin):
                 zone = data.get("zone") or (
                     data["workstation"].zone if data.get("workstation") else None
                 )
-                if scope.kind is ScopeKind.STREET and (
-                    zone is None or zone.street_id != scope.region_id
+                own = data.get("kind") == Venue.Kind.OWN
+                # A street committee's venues lie in its zones, or are its orgs' own
+                # rooms (the owner is chosen among the orgs of its scope).
+                if (
+                    scope.kind is ScopeKind.STREET
+                    and not own
+                    and (zone is None or zone.street_id != scope.region_id)
                 ):
                     self.add_error("zone", _("请选择本街道内的服务区域"))
                 return data
 
         return ScopedVenueForm
+
+    def has_change_permission(self, request, obj=None):
+        """Venues are changed by those who keep them: a 两新工委 those of its city or
+        district, a street committee those of its zones and its orgs' own rooms; others
+        (who see a venue because their orgs use it) only read it."""
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        scope = request_scope(request)
+        if scope.kind is ScopeKind.STREET:
+            if obj.kind == Venue.Kind.OWN:
+                return SocialOrg.objects.for_scope(scope).filter(pk=obj.owner_org_id).exists()
+            return obj.zone_id is not None and obj.zone.street_id == scope.region_id
+        return scope.regions().filter(pk=obj.district_id).exists()
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "district" and not request.user.is_superuser:

@@ -365,7 +365,7 @@ def paid_by_line(lines):
         .annotate(total=Sum("amount"))
     )
     for line_id, item, total in sums:
-        paid[line_id][item] = total
+        paid[line_id][item] = rules.money(total)
     return paid
 
 
@@ -506,21 +506,21 @@ def frozen_groups(lines):
     overall, groups = Totals(_("合计")), []
     for row in lines.values(*keys).annotate(**sums).order_by(*keys):
         label = CHANNEL_LABELS.get(row["channel"], _("未确定"))
+        # SQLite sums decimals as floats: back to the fen.
         group = Totals(
             f"{label} · {row['channel_unit__name'] or _('未确定')}",
             party_orgs=row["party_orgs"],
             members=row["members"] or 0,
-            activity_fund=row["activity_fund"] or rules.ZERO,
-            member_fund=row["member_fund"] or rules.ZERO,
-            secretary_allowance=row["secretary_allowance"] or rules.ZERO,
-            minimum=sum(
-                (
-                    row[k] or rules.ZERO
+            activity_fund=rules.money(row["activity_fund"] or 0),
+            member_fund=rules.money(row["member_fund"] or 0),
+            secretary_allowance=rules.money(row["secretary_allowance"] or 0),
+            minimum=rules.money(
+                sum(
+                    Decimal(row[k] or 0)
                     for k in ("minimum_activity", "minimum_member", "minimum_allowance")
-                ),
-                rules.ZERO,
+                )
             ),
-            paid=paid.get((row["channel"], row["channel_unit__name"])) or rules.ZERO,
+            paid=rules.money(paid.get((row["channel"], row["channel_unit__name"])) or 0),
         )
         groups.append(group)
         for name in ("party_orgs", "members", "activity_fund", "member_fund",
@@ -550,5 +550,5 @@ def page_rows_of(lines):
         .order_by()
     )
     for line_id, item, total in sums:
-        paid[line_id][item] = total
+        paid[line_id][item] = rules.money(total)
     return [LineRow.from_model(line, paid.get(line.pk)) for line in lines]

@@ -50,7 +50,10 @@ def whole_levels_q(scope, prefix=""):
     districts, even of a Party organization that covers no org."""
     if scope.sees_everything:
         return Q()
-    if scope.kind is not ScopeKind.JURISDICTION:
+    if scope.kind is not ScopeKind.JURISDICTION or scope.unit_level not in (
+        Unit.Level.CITY,
+        Unit.Level.DISTRICT,
+    ):
         return Q(pk__in=[])
     return level_regions_q(scope, prefix)
 

@@ -7,12 +7,20 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from members.models import Member
 from orgs.models import PartyOrganization
 from subsidies import budgets, rules
-from subsidies.models import ITEMS, Budget, BudgetLine, DuesPayment, DuesReturn, Payment
+from subsidies.models import (
+    ITEMS,
+    Budget,
+    BudgetLine,
+    DuesPayment,
+    DuesReturn,
+    Payment,
+    dues_party_orgs,
+)
 
 
 def floors(row, passed):
@@ -62,7 +70,9 @@ def underpaid_lines(scope, year):
             .annotate(total=Sum("amount"))
             .values("total")
         )
-        return Coalesce(Subquery(sums), Value(rules.ZERO), output_field=DecimalField())
+        # Rounded to the fen: SQLite sums decimals as floats (3000.00 paid in four parts
+        # came to 2999.9999999999995).
+        return Round(Coalesce(Subquery(sums), Value(rules.ZERO), output_field=DecimalField()), 2)
 
     passed = PartyOrgAssessment.objects.filter(
         party_org=OuterRef("party_org"), year=year, grade__in=rules.PASSING_GRADES
@@ -92,14 +102,10 @@ def underpaid_entries(lines):
     result = []
     for line in lines:
         row = rows[line.pk]
-        result.append(
-            Underpaid(
-                row,
-                line.budget,
-                shortfall(row, line.passed),
-                sum(floors(row, line.passed).values(), rules.ZERO),
-            )
-        )
+        missing = shortfall(row, line.passed)
+        if missing:  # the query and the rule agree; this keeps them so
+            entitled = sum(floors(row, line.passed).values(), rules.ZERO)
+            result.append(Underpaid(row, line.budget, missing, entitled))
     return result
 
 
@@ -130,10 +136,10 @@ def arrears(scope, today):
     register is 150,000 members and a year of their dues over a million rows."""
     threshold = arrears_threshold(today)
     last_over = rules.month_of_index(rules.month_index(today) - 1)
+    # Dues go with the Party organization holding the member (dues_party_orgs).
     members = (
-        Member.objects.for_scope(scope)
-        .on_register()
-        .filter(party_org__isnull=False)
+        Member.objects.on_register()
+        .filter(party_org__in=dues_party_orgs(scope))
         .annotate(last_paid=last_paid_q(last_over), kept_from=kept_from_q())
     )
     if rules.recorded_from() > threshold:
@@ -142,7 +148,9 @@ def arrears(scope, today):
     recent = DuesPayment.objects.filter(
         member=OuterRef("pk"), month__gte=threshold, month__lte=last_over
     )
-    keeping = DuesPayment.objects.filter(party_org=OuterRef("party_org"), month__lte=threshold)
+    keeping = DuesPayment.objects.filter(
+        member__party_org=OuterRef("party_org"), month__lte=threshold
+    )
     return members.filter(joined_on__lt=next_month).filter(~Exists(recent), Exists(keeping))
 
 
@@ -152,7 +160,9 @@ def last_paid_q(last_over):
 
 
 def kept_from_q():
-    kept = DuesPayment.objects.filter(party_org=OuterRef("party_org"))
+    """The first month of dues recorded for any member the Party organization holds
+    (whoever collected them: a 党委 may collect for its branches)."""
+    kept = DuesPayment.objects.filter(member__party_org=OuterRef("party_org"))
     return Subquery(kept.order_by("month").values("month")[:1])
 
 
@@ -163,7 +173,7 @@ def not_keeping(scope):
     return (
         PartyOrganization.objects.for_scope(scope)
         .active()
-        .filter(~Exists(DuesPayment.objects.filter(party_org=OuterRef("pk"))), Exists(held))
+        .filter(~Exists(DuesPayment.objects.filter(member__party_org=OuterRef("pk"))), Exists(held))
     )
 
 

@@ -274,6 +274,8 @@ def collect_dues(request, site, pk):
                 amount = Decimal(raw)
             except InvalidOperation:
                 amount = None
+            if amount is not None and amount.is_finite():
+                amount = rules.money(amount)  # to the fen, before any check
             if amount is None or not amount.is_finite() or not (0 < amount < MAX_DUES):
                 errors.append(_("{name}：金额“{raw}”无效").format(name=member.name, raw=raw))
                 continue
@@ -283,7 +285,7 @@ def collect_dues(request, site, pk):
                 DuesPayment(
                     member=member,
                     month=month,
-                    amount=rules.money(amount),
+                    amount=amount,
                     paid_on=paid_on,
                     party_org=party_org,
                     recorded_by=request.user,
