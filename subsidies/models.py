@@ -17,7 +17,15 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members.models import Member
-from orgs.models import PartyOrganization, Region, SocialOrg, Unit, Workstation, Zone
+from orgs.models import (
+    PartyOrganization,
+    PartyOrgScopedQuerySet,
+    Region,
+    SocialOrg,
+    Unit,
+    Workstation,
+    Zone,
+)
 from orgs.scopes import ScopeKind
 from orgs.validators import future_date_errors
 from subsidies import rules
@@ -88,6 +96,19 @@ def year_errors(year, field="year", *, ahead=1):
     return {}
 
 
+def user_field(label, **kwargs):
+    """Who did something to a record (set, froze, recorded it): kept with the record."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=label,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+        **kwargs,
+    )
+
+
 def money_field(label, **kwargs):
     return models.DecimalField(label, **AMOUNT, validators=NON_NEGATIVE, **kwargs)
 
@@ -120,15 +141,7 @@ class FundingStandard(models.Model):
     activity_fund = money_field(_("党组织活动经费（元/个/年）"))
     member_fund = money_field(_("党员活动经费（元/人/年）"))
     basis = models.CharField(_("文件依据"), max_length=200, blank=True)
-    set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("设定人"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    set_by = user_field(_("设定人"), blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     history = HistoricalRecords()
@@ -206,24 +219,9 @@ class Budget(models.Model):
         _("状态"), max_length=10, choices=Status, default=Status.DRAFT, editable=False
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("创建人"),
-        on_delete=models.PROTECT,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    created_by = user_field(_("创建人"))
     frozen_at = models.DateTimeField(_("冻结时间"), null=True, blank=True, editable=False)
-    frozen_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("冻结人"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    frozen_by = user_field(_("冻结人"), blank=True)
     frozen_as_of = models.DateField(_("冻结时数据日期"), null=True, blank=True, editable=False)
     standard_used = models.CharField(_("适用经费标准"), max_length=100, blank=True, editable=False)
     notes = models.CharField(_("备注"), max_length=300, blank=True)
@@ -360,14 +358,7 @@ class Payment(models.Model):
     voucher = models.CharField(_("凭证号"), max_length=60)
     payee = models.CharField(_("收款人或单位"), max_length=100, blank=True)
     notes = models.CharField(_("备注"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("登记人"),
-        on_delete=models.PROTECT,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    recorded_by = user_field(_("登记人"))
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     history = HistoricalRecords()
@@ -520,14 +511,7 @@ class DuesPayment(models.Model):
         on_delete=models.PROTECT,
         related_name="dues_payments",
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("登记人"),
-        on_delete=models.PROTECT,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    recorded_by = user_field(_("登记人"))
 
     history = HistoricalRecords()
     objects = DuesPaymentQuerySet.as_manager()
@@ -588,13 +572,6 @@ def dues_amount_errors(base, amount, month):
     return {}
 
 
-class PartyOrgRecordQuerySet(models.QuerySet):
-    def for_scope(self, scope):
-        if scope.sees_everything:
-            return self
-        return self.filter(party_org__in=PartyOrganization.objects.for_scope(scope).values("pk"))
-
-
 class DuesReturn(models.Model):
     """党费下拨: dues collected from a Party organization's members, returned to it in
     full (§十 全额下拨)."""
@@ -610,17 +587,10 @@ class DuesReturn(models.Model):
     returned_on = models.DateField(_("下拨日期"))
     voucher = models.CharField(_("凭证号"), max_length=60)
     notes = models.CharField(_("备注"), max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("登记人"),
-        on_delete=models.PROTECT,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    recorded_by = user_field(_("登记人"))
 
     history = HistoricalRecords()
-    objects = PartyOrgRecordQuerySet.as_manager()
+    objects = PartyOrgScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("党费下拨")
