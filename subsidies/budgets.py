@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assessments import selectors as assessments
 from assessments.selectors import grades
 from members.models import Member, Post
 from orgs.models import PartyOrganization, Region, SocialOrg
@@ -141,20 +142,12 @@ def year_bounds(year):
 
 def existing_in(year):
     """Party organizations that existed on some day of `year`."""
-    first, last = year_bounds(year)
-    return PartyOrganization.objects.filter(founded_on__lte=last).filter(
-        Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=first)
-    )
-
-
-def counting_day(year, today):
-    """The day members are counted on: 31 December of a past year, else today."""
-    return min(date(year, 12, 31), today) if year <= today.year else today
+    return PartyOrganization.objects.filter(assessments.existing_in(year))
 
 
 def member_counts(year, today):
-    """{Party organization id: members whose relationship it held} on counting_day:
-    the register for the current (or a coming) year; for a past year the change
+    """{Party organization id: members whose relationship it held} today for the
+    current (or a coming) year, from the register; for a past year the change
     history as of 31 December. A member entered after that day (an older register
     imported later) counts by their first record if they had joined by then."""
     if year >= today.year:
