@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from members.admin_common import DATE_INPUT
 from members.models import Member
 from orgs.admin_actions import ObjectAction, ObjectActionsMixin
-from orgs.models import PartyOrganization, Region, SocialOrg, Unit
+from orgs.models import Region, SocialOrg, Unit
 from orgs.scoped_admin import (
     HistoryAdmin,
     KeptRecordsMixin,
@@ -465,7 +465,8 @@ class DuesBaseForm(forms.ModelForm):
 class DuesKeeperMixin:
     """Dues are kept by the Party organization holding the member's relationship: the
     member chosen must be held by one the user reaches (subsidies.models.dues_party_orgs),
-    whatever the member autocomplete (which follows the workplace) offers."""
+    whatever the member autocomplete (which follows the workplace) offers; another is
+    refused with NOT_HELD."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -477,26 +478,6 @@ class DuesKeeperMixin:
             )
             formfield.error_messages["invalid_choice"] = NOT_HELD
         return formfield
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        scope = request_scope(request)
-
-        class KeeperForm(form):
-            def clean(self):
-                data = super().clean()
-                member = data.get("member")
-                if member is not None and not request.user.is_superuser:
-                    held = member.party_org_id is not None and (
-                        PartyOrganization.objects.for_scope(scope)
-                        .filter(pk=member.party_org_id)
-                        .exists()
-                    )
-                    if not held:
-                        self.add_error("member", NOT_HELD)
-                return data
-
-        return KeeperForm
 
 
 @admin.register(DuesBase)
