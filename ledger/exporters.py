@@ -1,0 +1,359 @@
+"""One exporter framework for every report (issue 8): an exporter says what a report
+holds; the writers here turn it into xlsx, CSV, PDF or JSON.
+
+An exporter (a subclass of `Exporter`) gives
+- `sheets()`: the tables, each a `Sheet` of typed `Column`s and rows (tuples, one value
+  per column, possibly a generator: a sheet is read once);
+- `pdf_parts()`: the PDF as one or more `PdfPart`s (a template of `pdf/base.html` and
+  its context); a long report gives several, rendered side by side (`render_parts`);
+- `as_json()`: the machine-readable figures (templates.md "JSON reports").
+It is built for a scope (never for "everything" unless the scope is the city) and
+reads nothing at construction: the work happens when a writer asks.
+
+`export(exporter, fmt, out, progress)` writes one format to the binary file `out`;
+`progress(done, total)` is called as rows or parts are written (the background jobs
+show it). Writers never evaluate a formula a user typed: a text cell is text.
+"""
+
+import csv
+import datetime
+import io
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from decimal import Decimal
+from multiprocessing import get_context
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from orgs.exports import FORMULA_STARTS
+from orgs.pdf import PDF_OPTIONS, _default_base_url, _font_config
+
+FORMATS = {
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _("Excel")),
+    "csv": ("text/csv; charset=utf-8", _("CSV")),
+    "pdf": ("application/pdf", _("PDF")),
+    "json": ("application/json; charset=utf-8", _("JSON")),
+}
+
+# Column kinds: how a value is written and what number format it gets in Excel.
+TEXT, INT, MONEY, DATE, RATE = "text", "int", "money", "date", "rate"
+NUMBER_FORMATS = {MONEY: "#,##0.00", DATE: "yyyy-mm-dd", RATE: "0.00%", INT: "0"}
+
+# Excel's limits: 32,767 characters in a cell; XML 1.0 forbids most control characters
+# (openpyxl raises IllegalCharacterError on them).
+CELL_LIMIT = 32767
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+Progress = Callable[[int, int], None]
+
+
+def _no_progress(done, total):
+    pass
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = TEXT
+    width: float = 14  # in Excel's character widths; a Chinese character counts ~2
+
+
+@dataclass
+class Sheet:
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence]
+    count: int | None = None  # rows, when known in advance (progress)
+
+
+@dataclass
+class PdfPart:
+    """A piece of a PDF: `template` (extending pdf/base.html) rendered with `context`."""
+
+    template: str
+    context: dict = field(default_factory=dict)
+
+
+class Exporter:
+    """Base of the reports. Subclasses set `report` and the formats they offer."""
+
+    report = ""
+    formats: tuple = ("xlsx", "pdf", "json")
+    # Above this many rows (`size()`), the pages run the export in the background.
+    background_rows = 5000
+
+    title = ""  # the document's title, on every PDF page and in the file's name
+    scope_label = ""  # whose data: "玄武区", "南京市教育局", a social org's name
+
+    def sheets(self) -> Iterable[Sheet]:
+        raise NotImplementedError
+
+    def pdf_parts(self) -> list[PdfPart]:
+        raise NotImplementedError
+
+    def as_json(self) -> dict:
+        raise NotImplementedError
+
+    def size(self) -> int:
+        """Rows the export will write, roughly (decides direct download or background)."""
+        return 0
+
+    def filename(self, fmt):
+        name = f"{self.title}（{self.scope_label}）" if self.scope_label else str(self.title)
+        return f"{_SAFE_NAME.sub('_', name)}.{fmt}"
+
+
+_SAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\"<>:|?*]')
+
+
+def export(exporter: Exporter, fmt: str, out, progress: Progress | None = None):
+    """Write `exporter` as `fmt` to the binary file `out`."""
+    if fmt not in exporter.formats:
+        raise ValueError(f"{exporter.report} has no {fmt}")
+    progress = progress or _no_progress
+    if fmt == "xlsx":
+        write_xlsx(exporter.sheets(), out, progress, title=str(exporter.title))
+    elif fmt == "csv":
+        write_csv(next(iter(exporter.sheets())), out, progress)
+    elif fmt == "pdf":
+        out.write(render_parts(exporter.pdf_parts(), progress))
+    elif fmt == "json":
+        out.write(json_bytes(exporter.as_json()))
+        progress(1, 1)
+    else:
+        raise ValueError(fmt)
+
+
+# --- xlsx -------------------------------------------------------------------------------
+
+
+def clean_text(value: str) -> str:
+    value = _ILLEGAL.sub("", value)
+    if len(value) > CELL_LIMIT:
+        value = value[: CELL_LIMIT - 1] + "…"
+    return value
+
+
+def _cell_writer(sheet, column):
+    """A function turning one value of `column` into what write-only openpyxl appends:
+    the plain value where openpyxl types it right (fast), a styled cell otherwise."""
+    number_format = NUMBER_FORMATS.get(column.kind)
+
+    def styled(value):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = number_format
+        return cell
+
+    def text(value):
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            value = str(value)
+        value = clean_text(value)
+        if value.startswith(FORMULA_STARTS):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"  # openpyxl took it for a formula; it is text
+            return cell
+        return value
+
+    def number(value):
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):  # a figure that came as text
+            value = Decimal(value)
+        return styled(value) if number_format else value
+
+    def date(value):
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            value = datetime.date.fromisoformat(value)
+        if isinstance(value, datetime.datetime):
+            value = value.replace(tzinfo=None)
+        return styled(value)
+
+    if column.kind == TEXT:
+        return text
+    if column.kind == DATE:
+        return date
+    return number
+
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="EEEEEE")
+HEADER_ALIGN = Alignment(wrap_text=True, vertical="center")
+
+
+def write_xlsx(sheets: Iterable[Sheet], out, progress: Progress = _no_progress, *, title=""):
+    """Constant-memory xlsx (openpyxl write-only, lxml): a bold frozen header row with
+    filters, column widths, typed numbers and dates, and text that stays text."""
+    workbook = Workbook(write_only=True)
+    workbook.properties.title = title or None
+    workbook.properties.creator = "党建通"
+    sheets = list(sheets)
+    total = sum(sheet.count or 0 for sheet in sheets) or 0
+    done = 0
+    for sheet in sheets:
+        ws = workbook.create_sheet(title=_sheet_title(sheet.title))
+        for index, column in enumerate(sheet.columns, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = column.width
+        ws.freeze_panes = "A2"
+        header = []
+        for column in sheet.columns:
+            cell = WriteOnlyCell(ws, value=clean_text(str(column.header)))
+            cell.data_type = "s"
+            cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGN
+            header.append(cell)
+        ws.append(header)
+        writers = [_cell_writer(ws, column) for column in sheet.columns]
+        rows = 0
+        for row in sheet.rows:
+            ws.append([write(value) for write, value in zip(writers, row, strict=True)])
+            rows += 1
+            if rows % 5000 == 0:
+                progress(done + rows, max(total, done + rows))
+        done += rows
+        last = get_column_letter(max(len(sheet.columns), 1))
+        ws.auto_filter.ref = f"A1:{last}{rows + 1}"
+        progress(done, max(total, done))
+    if not sheets:
+        workbook.create_sheet(title="Sheet1")
+    workbook.save(out)
+
+
+def _sheet_title(title):
+    # Excel: at most 31 characters, none of []:*?/\
+    return re.sub(r"[\[\]:*?/\\]", "_", str(title))[:31] or "Sheet1"
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+
+def csv_text(value):
+    """A value as CSV text: dates ISO, money with two decimals, and a text that Excel
+    would run as a formula prefixed with an apostrophe (Excel shows it as text)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    value = clean_text(str(value))
+    if value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(sheet: Sheet, out, progress: Progress = _no_progress):
+    """One sheet as CSV in UTF-8 with a BOM (so that Excel reads the Chinese), CRLF."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow([csv_text(column.header) for column in sheet.columns])
+    rows = 0
+    for row in sheet.rows:
+        writer.writerow([csv_text(value) for value in row])
+        rows += 1
+        if rows % 5000 == 0:
+            progress(rows, max(sheet.count or 0, rows))
+    text.flush()
+    text.detach()
+    progress(rows, rows)
+
+
+# --- JSON -------------------------------------------------------------------------------
+
+
+def _json_default(value):
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if hasattr(value, "__html__") or isinstance(value, type(_(""))):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def json_bytes(data) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=1, default=_json_default) + "\n").encode()
+
+
+# --- PDF --------------------------------------------------------------------------------
+
+# Processes rendering the parts of a long PDF (WeasyPrint's layout uses one core).
+PDF_WORKERS = max(1, min(2, os.cpu_count() or 1))
+
+
+def render_html(part: PdfPart, **extra) -> str:
+    return render_to_string(part.template, {**part.context, **extra})
+
+
+def _write_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    document = HTML(
+        string=html,
+        base_url=_default_base_url(),
+        url_fetcher=URLFetcher(allowed_protocols={"file", "data"}),
+    )
+    return document.write_pdf(font_config=_font_config(), **PDF_OPTIONS)
+
+
+def render_parts(parts: Sequence[PdfPart], progress: Progress = _no_progress) -> bytes:
+    """One PDF of `parts`, in order.
+
+    A single part renders in this process, with "第 N 页 / 共 M 页" from CSS. Several
+    render side by side in PDF_WORKERS processes without page numbers (no part knows how
+    many pages came before it); the pages are then joined and stamped with the numbers
+    of a footer-only document of the same length.
+    """
+    parts = list(parts)
+    if len(parts) == 1:
+        pdf = _write_pdf(render_html(parts[0]))
+        progress(1, 1)
+        return pdf
+    htmls = [render_html(part, unnumbered=True) for part in parts]
+    pdfs = [None] * len(htmls)
+    # fork: the children inherit the loaded fonts and templates; they touch no database.
+    with ProcessPoolExecutor(max_workers=PDF_WORKERS, mp_context=get_context("fork")) as pool:
+        futures = {pool.submit(_write_pdf, html): index for index, html in enumerate(htmls)}
+        for done, future in enumerate(as_completed(futures), start=1):
+            pdfs[futures[future]] = future.result()
+            progress(done, len(htmls) + 1)
+    result = _join(pdfs, landscape=parts[0].context.get("landscape", False))
+    progress(len(htmls) + 1, len(htmls) + 1)
+    return result
+
+
+def _join(pdfs: Sequence[bytes], *, landscape=False) -> bytes:
+    """The pages of `pdfs` in order, each stamped "第 N 页 / 共 M 页"."""
+    from pypdf import PdfReader, PdfWriter
+
+    readers = [PdfReader(io.BytesIO(pdf)) for pdf in pdfs]
+    pages = sum(len(reader.pages) for reader in readers)
+    numbers = render_to_string(
+        "pdf/page_numbers.html", {"pages": range(pages), "landscape": landscape}
+    )
+    footer = PdfReader(io.BytesIO(_write_pdf(numbers)))
+    writer = PdfWriter()
+    for reader in readers:
+        writer.append(reader)
+    for page, numbers in zip(writer.pages, footer.pages, strict=True):
+        page.merge_page(numbers, over=True)
+        page.compress_content_streams()  # merging leaves them uncompressed
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
