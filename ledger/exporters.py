@@ -108,6 +108,12 @@ class Exporter:
         """Rows the export will write, roughly (decides direct download or background)."""
         return 0
 
+    def runs_in_background(self, fmt) -> bool:
+        """Whether the pages hand this export to a worker: a PDF lays out about a
+        hundred rows in the time a workbook writes ten thousand."""
+        limit = self.background_rows // 20 if fmt == "pdf" else self.background_rows
+        return self.size() > limit
+
     def filename(self, fmt):
         name = f"{self.title}（{self.scope_label}）" if self.scope_label else str(self.title)
         return f"{_SAFE_NAME.sub('_', name)}.{fmt}"

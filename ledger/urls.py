@@ -1,13 +1,18 @@
 from django.contrib import admin
 from django.urls import path
 
-from ledger import views
+from ledger import report_views, views
 
 app_name = "ledger"
+
+
+def _admin(view):
+    """A view of the admin site: login, staff and the site's context."""
+    return admin.site.admin_view(lambda request, **kwargs: view(request, admin.site, **kwargs))
+
+
 urlpatterns = [
-    path(
-        "dashboard/",
-        admin.site.admin_view(lambda request: views.dashboard(request, admin.site)),
-        name="dashboard",
-    ),
+    path("dashboard/", _admin(views.dashboard), name="dashboard"),
+    path("reports/", _admin(report_views.reports), name="reports"),
+    path("orgs/<int:pk>/dossier/", _admin(report_views.dossier), name="dossier"),
 ]

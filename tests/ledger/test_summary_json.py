@@ -270,8 +270,12 @@ def test_the_year_and_day_are_shanghai_s(export, city):
     [
         pytest.param(["summary", "--year", "2025", "--format", "json"], "本年度", id="past year"),
         pytest.param(["summary", "--year", "2027", "--format", "json"], "尚未开始", id="next year"),
-        pytest.param(["ledger", "--year", "2026", "--format", "xlsx"], "尚未实现", id="ledger"),
-        pytest.param(["summary", "--year", "2026", "--format", "xlsx"], "尚未实现", id="xlsx"),
+        pytest.param(["dossier", "--year", "2026", "--format", "pdf"], "--org", id="dossier"),
+        pytest.param(["dossier", "--year", "2026", "--format", "xlsx"], "只能导出为", id="xlsx"),
+        pytest.param(["summary", "--year", "2025", "--format", "pdf"], "本年度", id="past pdf"),
+        pytest.param(
+            ["budget", "--year", "2019", "--format", "xlsx"], "经费预算只能生成", id="old budget"
+        ),
         pytest.param(
             ["summary", "--year", "2026", "--org", "51320102MJ0000011X", "--format", "json"],
             "--org",
