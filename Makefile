@@ -81,8 +81,11 @@ setup: system venv
 
 # DEBUG=1 applies to setup's steps as well as to the server.
 run: export DEBUG := 1
+# The task worker runs beside the server: large exports are made there (ledger.tasks).
 run: setup
 	$(MANAGE) seed_demo
+	$(MANAGE) db_worker --queue-name '*' & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: setup

@@ -339,6 +339,12 @@ class SocialOrgAdmin(
     readonly_fields = ("created_at", "archive_updated_at", "managing_channel", "key_unit")
     inlines = (YearRecordInline, DocumentInline)
     history_list_display = ("status",)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            # 一社一档 as PDF (the ledger app's dossier; a URL, not an import of ledger).
+            context["dossier_url"] = reverse("ledger:dossier", args=[obj.pk])
+        return super().render_change_form(request, context, add, change, form_url, obj)
     fieldsets = (
         (_("基本信息"), {"fields": ("name", "uscc", "kind", "sector", "status")}),
         (
