@@ -136,6 +136,11 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Background exports (ledger.jobs): finished files live here, readable by the application's
+# own user only, and are downloaded through ledger's requester-only view (never at
+# MEDIA_URL); they are deleted EXPORT_KEEP_HOURS after they were made.
+EXPORT_DIR = Path(MEDIA_ROOT) / "exports"
+EXPORT_KEEP_HOURS = env.int("EXPORT_KEEP_HOURS", default=72)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
