@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from ledger import report_views, views
+from ledger import jobs, report_views, views
 
 app_name = "ledger"
 
@@ -15,4 +15,7 @@ urlpatterns = [
     path("dashboard/", _admin(views.dashboard), name="dashboard"),
     path("reports/", _admin(report_views.reports), name="reports"),
     path("orgs/<int:pk>/dossier/", _admin(report_views.dossier), name="dossier"),
+    path("exports/", _admin(jobs.job_list), name="export_jobs"),
+    path("exports/<int:pk>/", _admin(jobs.job_detail), name="export_job"),
+    path("exports/<int:pk>/download/", _admin(jobs.job_download), name="export_download"),
 ]
