@@ -36,8 +36,6 @@ from orgs.models import Unit
 from tests import factories
 from tests.ledger.conftest import SHANGHAI, TODAY, frozen
 
-pytestmark = pytest.mark.urls("tests.ledger.jobs_urls")
-
 ROWS = 6000  # the writers report progress every 5,000 rows
 YEAR = 2026
 
