@@ -13,7 +13,8 @@ Which data
   Records that carry their own dates are read by those dates: posts (secretaries,
   committee members, instructors) in office that day, mass organizations existing then,
   plans open then, developments by their stage dates, the year's activities and
-  assessments. Names of units and regions are today's.
+  assessments. Names of units and regions are today's; the money is the budgets' own
+  (frozen lines as frozen, a draft computed by subsidies.budgets as for budget_json).
 - The target's scope applies to the records as they were: orgs by their fields of then
   (district, supervising unit, channel ...), members by the org they worked in then,
   Party organizations by the orgs they covered then. A secretary's target is their Party
@@ -26,12 +27,13 @@ masked number and the birth date together are the number: members.privacy), unle
 user holds members.reveal_id_number and asked. Every member whose number is written out
 is on record in IdNumberReveal, written before the first row (`log_reveals`).
 
-Each sheet is a constant number of queries; members stream in chunks.
+Each sheet is a constant number of queries; members and activities stream in chunks.
 """
 
 from collections import defaultdict
 from datetime import date, datetime, time
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -41,55 +43,34 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from assessments.models import Activity, Grade, MemberReview, PartyOrgAssessment
+from assessments.models import Activity, Evaluation, Grade, MemberReview, PartyOrgAssessment
 from assessments.selectors import existing_in
-from ledger.exporters import (
-    DATE,
-    INT,
-    MONEY,
-    PDF_WORKERS,
-    TEXT,
-    Column,
-    Exporter,
-    PdfPart,
-    Sheet,
-)
+from ledger.exporters import DATE, INT, MONEY, PDF_WORKERS, TEXT, Column, Exporter, PdfPart, Sheet
 from members import coverage
 from members.models import Development, IdNumberReveal, Member, Post
 from members.privacy import REVEAL_PERMISSION, masked
 from orgs import rules
-from orgs.models import (
-    CoveragePlan,
-    MassOrganization,
-    PartyOrganization,
-    Region,
-    SocialOrg,
-    Unit,
-)
+from orgs.models import CoveragePlan, MassOrganization, PartyOrganization, Region, SocialOrg, Unit
 from orgs.resources import home_city
 from orgs.scopes import ScopeKind
 from subsidies import budgets
 from subsidies.models import Budget
 
-# Rows of one PDF part: a long table is split so that render_parts lays the parts out on
-# both cores (about 50 landscape pages each).
+# Rows of one PDF part at most: a long ledger is cut into parts that render_parts lays
+# out side by side on both cores (about 50 landscape pages each).
 ROWS_PER_PART = 1500
-# Wider sheets are printed as several tables of at most this many columns, each repeating
-# the first two (序号, the name).
-PDF_MAX_COLUMNS = 16
-# What the cover and a table's heading take of a part, in rows (a part with less room
-# than a fifteenth of ROWS_PER_PART left starts the next table in a new part).
+# What the cover and a table's heading take of a part, in rows.
 COVER_ROWS, HEADING_ROWS = 40, 3
+# Wider sheets print as several tables of at most this many columns, each repeating the
+# first two (序号 and the name).
+PDF_MAX_COLUMNS = 16
 FIRST_YEAR = 2000
 CHUNK = 2000
+REVEAL_REASON = "导出年度台账"
 
 ACTIVE_ORG = SocialOrg.Status.ACTIVE
 ON_REGISTER = Member.Status.ACTIVE
 LINKS = PartyOrganization.covered_orgs.through
-
-
-def _labels(choices):
-    return {value: str(label) for value, label in choices}
 
 
 def year_start(year):
@@ -108,7 +89,7 @@ def check_year(year, today):
         raise ValueError(_("年度台账只能生成%(first)d年以来的年度") % {"first": FIRST_YEAR})
 
 
-# --- the year's records -------------------------------------------------------------------
+# --- the year's records -----------------------------------------------------------------------
 
 
 def as_of(model, cutoff, began=None, last_day=None):
@@ -124,12 +105,9 @@ def as_of(model, cutoff, began=None, last_day=None):
     latest = before.order_by("-history_date", "-history_id").values("history_id")[:1]
     q = Q(history_date__lt=cutoff, history_id=Subquery(latest))
     if began:
-        first = (
-            history.objects.filter(id=OuterRef("id"))
-            .order_by("history_date", "history_id")
-            .values("history_id")[:1]
-        )
-        q |= Q(history_id=Subquery(first), **{f"{began}__lte": last_day}) & ~Exists(before)
+        first = history.objects.filter(id=OuterRef("id")).order_by("history_date", "history_id")
+        first = Subquery(first.values("history_id")[:1])
+        q |= Q(history_id=first, **{f"{began}__lte": last_day}) & ~Exists(before)
     return history.objects.filter(q).exclude(history_type="-")
 
 
@@ -148,15 +126,14 @@ def _by_id(q):
 
 
 class Year:
-    """The target's records of a year: today's, or a past year's as of 31 December."""
+    """Querysets of the target's records of a year: the live tables this year, the
+    history as of 31 December for a past year (the same field names on both)."""
 
     def __init__(self, target, year, today):
         self.target, self.year, self.today = target, year, today
         self.historical = year < today.year
         self.as_of = date(year, 12, 31) if self.historical else today
         self.cutoff = year_start(year + 1)
-
-    # Sources: the live tables, or the history as of the cutoff.
 
     def _source(self, model, began):
         if not self.historical:
@@ -174,13 +151,11 @@ class Year:
         if not self.historical:
             return LINKS.objects.all()
         history = PartyOrganization.history.model
-        through = history._meta.get_field(f"{history._meta.model_name}_covered_orgs")
-        return through.related_model.objects.filter(
-            history_id__in=self.party_org_source().values("history_id")
-        )
+        m2m = history._meta.get_field(f"{history._meta.model_name}_covered_orgs").related_model
+        return m2m.objects.filter(history_id__in=self.party_org_source().values("history_id"))
 
     def target_orgs(self):
-        """The target's orgs (any status)."""
+        """The target's orgs, any status."""
         if not self.historical:
             return self.target.orgs()
         q = Q()
@@ -200,8 +175,8 @@ class Year:
         return self.target_orgs().filter(status=ACTIVE_ORG)
 
     def party_orgs(self):
-        """The target's Party organizations existing in the year: those covering its
-        orgs; a secretary's own and its branches."""
+        """The target's Party organizations of the year: those covering its orgs; a
+        secretary's own and its branches."""
         secretaries = [s for s in self.target.scopes if s.kind is ScopeKind.PARTY_ORG]
         q = Q()
         for scope in secretaries:
@@ -222,30 +197,34 @@ class Year:
         return self.member_source().filter(q, status=ON_REGISTER)
 
     def on_register(self):
-        """Every member on the register then (counts of Party organizations)."""
+        """Every member on the register then (what an org or Party organization counts)."""
         return self.member_source().filter(status=ON_REGISTER)
+
+
+# --- personal data ----------------------------------------------------------------------------
 
 
 def log_reveals(user, members, reason):
     """Put on record that `user` saw the full ID number of each member of `members` (a
-    Member queryset): one IdNumberReveal each (members.privacy.id_number_reveal), written
-    by one INSERT … SELECT before any number is handed out. Returns how many."""
-    ids_sql, params = members.order_by().values(revealed_id=F("pk")).query.sql_with_params()
+    Member queryset): one IdNumberReveal each, as members.privacy.id_number_reveal writes
+    one, here by one INSERT … SELECT before any number is handed out. Returns how many."""
+    ids_sql, params = members.order_by().values(revealed=F("pk")).query.sql_with_params()
     meta, quote = IdNumberReveal._meta, connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(n).column) for n in ("user", "member"))
-    columns += ", " + ", ".join(quote(meta.get_field(n).column) for n in ("revealed_at", "reason"))
+    columns = ", ".join(
+        quote(meta.get_field(name).column) for name in ("user", "member", "revealed_at", "reason")
+    )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(meta.db_table)} ({columns}) "
-            f"SELECT %s, revealed.revealed_id, %s, %s FROM ({ids_sql}) revealed",
+            f"SELECT %s, m.revealed, %s, %s FROM ({ids_sql}) m",
             [user.pk, now, str(reason)[:200], *params],
         )
         return cursor.rowcount
 
 
 def mask_phone(value):
-    """138****5678: the first three and last four digits of a number."""
+    """139****5678: the first three (of a mobile number) and the last four digits."""
     value = (value or "").strip()
     if len(value) <= 4:
         return "*" * len(value)
@@ -253,12 +232,94 @@ def mask_phone(value):
     return value[:keep] + "*" * (len(value) - keep - 4) + value[-4:]
 
 
-def _yes(value):
-    return _("是") if value else _("否")
+# --- columns and labels ---------------------------------------------------------------------
 
 
-def _joined(values):
-    return "；".join(str(v) for v in values if v)
+def _columns(*specs):
+    """Columns from (header, kind, width): headers in the office's own words, like the
+    published templates' (templates.md) and the reference ledger's."""
+    return tuple(Column(header, kind, width) for header, kind, width in specs)
+
+
+ORG_COLUMNS = _columns(
+    ("序号", INT, 6), ("社会组织名称", TEXT, 30), ("组织类别", TEXT, 14),
+    ("统一社会信用代码（登记证号）", TEXT, 25), ("法定代表人", TEXT, 10),
+    ("业务主管单位", TEXT, 20), ("登记管理机关", TEXT, 20), ("所属区县", TEXT, 10),
+    ("所属街道", TEXT, 12), ("管理体制", TEXT, 20), ("从业人员数", INT, 8),
+    ("党建入章程", TEXT, 6), ("覆盖方式", TEXT, 10), ("是否建立党组织", TEXT, 8),
+    ("建立党组织时间", DATE, 12), ("党组织名称", TEXT, 30), ("审批单位", TEXT, 18),
+    ("审批文号", TEXT, 14), ("组织建制", TEXT, 8), ("组建方式", TEXT, 12),
+    ("上级党组织", TEXT, 24), ("党组织书记", TEXT, 10), ("未建立党组织原因", TEXT, 14),
+    ("拟建党组织日期", DATE, 12), ("党建指导员", TEXT, 12), ("党员数", INT, 8),
+    ("正式党员数", INT, 8), ("预备党员数", INT, 8), ("发展对象人数", INT, 8),
+    ("入党积极分子人数", INT, 8), ("申请入党人数", INT, 8), ("已建群团组织", TEXT, 16),
+)  # fmt: skip
+PARTY_ORG_COLUMNS = _columns(
+    ("序号", INT, 6), ("党组织名称", TEXT, 30), ("组织建制", TEXT, 8), ("组建方式", TEXT, 12),
+    ("上级党组织", TEXT, 24), ("二级党组织", TEXT, 6), ("成立日期", DATE, 12),
+    ("撤销日期", DATE, 12), ("审批单位", TEXT, 18), ("审批文号", TEXT, 14), ("书记", TEXT, 10),
+    ("委员", TEXT, 24), ("党员数", INT, 8), ("正式党员数", INT, 8), ("预备党员数", INT, 8),
+    ("本届开始日期", DATE, 12), ("届满日期", DATE, 12), ("应换届", TEXT, 6),
+    ("覆盖社会组织数", INT, 8), ("覆盖的社会组织", TEXT, 40),
+)  # fmt: skip
+# Masked, the number goes with the age: the birth date would give the number away.
+MEMBER_COLUMNS = _columns(
+    ("序号", INT, 7), ("姓名", TEXT, 10), ("性别", TEXT, 5), ("身份证号（脱敏）", TEXT, 21),
+    ("年龄", INT, 6), ("民族", TEXT, 7), ("学历", TEXT, 9), ("联系电话", TEXT, 14),
+    ("所在单位", TEXT, 30), ("党员类别", TEXT, 9), ("入党日期", DATE, 12),
+    ("转正日期", DATE, 12), ("组织关系所在党组织", TEXT, 30), ("是否流动党员", TEXT, 7),
+)  # fmt: skip
+REVEALED_COLUMNS = {3: Column("身份证号", TEXT, 21), 4: Column("出生日期", DATE, 12)}
+ACTIVITY_COLUMNS = _columns(
+    ("序号", INT, 7), ("党组织", TEXT, 30), ("活动类型", TEXT, 14), ("活动日期", DATE, 12),
+    ("主题", TEXT, 36), ("网上开展", TEXT, 6), ("地点", TEXT, 16), ("参加党员数", INT, 8),
+    ("上级党组织列席人员", TEXT, 18),
+)  # fmt: skip
+ASSESSMENT_COLUMNS = _columns(
+    ("序号", INT, 6), ("党组织名称", TEXT, 30), ("组织建制", TEXT, 8),
+    ("年度考核等次", TEXT, 10), ("建议等次", TEXT, 10), ("上级党组织评议", TEXT, 10),
+    ("党员评议", TEXT, 10), ("考核日期", DATE, 12), ("考核单位", TEXT, 20),
+    ("民主评议党员人数", INT, 10), ("评议优秀", INT, 8), ("评议合格", INT, 8),
+    ("评议基本合格", INT, 8), ("评议不合格", INT, 8),
+)  # fmt: skip
+MONEY_COLUMNS = _columns(
+    ("序号", INT, 6), ("党组织名称", TEXT, 30), ("预算级次", TEXT, 10), ("预算状态", TEXT, 8),
+    ("组织建制", TEXT, 8), ("二级党组织", TEXT, 6), ("计费党员数", INT, 8),
+    ("存续月数", INT, 6), ("年度考核", TEXT, 8), ("活动经费", MONEY, 12),
+    ("党员经费", MONEY, 12), ("书记津贴", MONEY, 12), ("合计", MONEY, 12),
+    ("已拨付", MONEY, 12), ("说明", TEXT, 30),
+)  # fmt: skip
+
+
+def member_columns(reveal):
+    return [REVEALED_COLUMNS.get(i, c) if reveal else c for i, c in enumerate(MEMBER_COLUMNS)]
+
+
+# 未建立党组织原因, in the reference template's words, from the recommended form (§四).
+NOT_SET_UP = {rules.STANDALONE: "应建未建", rules.JOINT: "不足三名党员"}
+NOT_SET_UP[rules.WORKSTATION] = NOT_SET_UP[rules.JOINT]
+
+
+def _text(choices):
+    return {value: str(label) for value, label in choices}
+
+
+def labels():
+    """The choices' labels as text, looked up once per export (in the active language)."""
+    return SimpleNamespace(
+        org_kinds=_text(SocialOrg.Kind.choices), channels=_text(SocialOrg.Channel.choices),
+        party_org_kinds=_text(PartyOrganization.Kind.choices),
+        formations=_text(PartyOrganization.Formation.choices),
+        genders=_text(Member.Gender.choices), categories=_text(Member.Category.choices),
+        activity_kinds=_text(Activity.Kind.choices), grades=_text(Grade.choices),
+        evaluations=_text(Evaluation.choices), coverage=_text(coverage.STATUS_LABELS.items()),
+        mass_orgs=_text(MassOrganization.Kind.choices), yes=_("是"), no=_("否"),
+        direct=_("直接登记"), frozen=_("已冻结"), draft=_("编制中"),
+    )  # fmt: skip
+
+
+def _joined(values, sep="；"):
+    return sep.join(str(v) for v in values if v)
 
 
 # --- facts of the orgs and Party organizations ---------------------------------------------
@@ -272,116 +333,92 @@ PARTY_ORG_FIELDS = (
     "id", "name", "kind", "formation", "parent_id", "is_secondary", "founded_on",
     "dissolved_on", "term_started_on", "approving_unit_id", "approval_number",
 )  # fmt: skip
-# 未建立党组织原因 (the reference template's choices) from the recommended form (§四).
-NOT_SET_UP = {
-    rules.STANDALONE: "应建未建",
-    rules.JOINT: "不足三名党员",
-    rules.WORKSTATION: "不足三名党员",
-}
 
 
 def _member_counts(members, field):
     """{id: (members, full members)} of `members` grouped by `field`."""
-    rows = (
-        members.order_by()
-        .values(field)
-        .annotate(n=Count("id"), full=Count("id", filter=Q(category=Member.Category.FULL)))
-        .values_list(field, "n", "full")
-    )
-    return {key: (n, full) for key, n, full in rows}
+    full = Count("id", filter=Q(category=Member.Category.FULL))
+    rows = members.order_by().values(field).annotate(n=Count("id"), full=full)
+    return {row[field]: (row["n"], row["full"]) for row in rows}
 
 
 class Facts:
     """What the sheets say of the year's orgs and Party organizations, gathered once in a
-    constant number of queries."""
+    constant number of queries (the orgs, Party organizations and member counts from
+    `Year`, the rest by their dates)."""
 
     def __init__(self, year: Year):
         self.year = y = year
+        self.labels = labels()
         day = y.as_of
         self.units = dict(Unit.objects.values_list("id", "name"))
         self.regions = {pk: (name, code) for pk, name, code in Region.objects.values_list(
             "id", "name", "code")}  # fmt: skip
-        self.orgs = sorted(
-            y.orgs().values(*ORG_FIELDS),
-            key=lambda o: (self.regions.get(o["district_id"], ("", ""))[1], o["name"], o["id"]),
-        )
+        self.orgs = sorted(y.orgs().values(*ORG_FIELDS), key=lambda o: (
+            self.regions.get(o["district_id"], ("", ""))[1], o["name"], o["id"]))  # fmt: skip
         self.org_names = {o["id"]: o["name"] for o in self.orgs}
         org_ids = y.orgs().values("id")
-        # Every Party organization of then (names, and those covering the orgs), and the
-        # target's own.
+        # Every Party organization of then (their names; those covering the orgs).
         self.all_party_orgs = {p["id"]: p for p in y.party_org_source().values(*PARTY_ORG_FIELDS)}
-        target_party_orgs = y.party_orgs()
-        self.party_org_ids = set(target_party_orgs.values_list("id", flat=True))
+        target_party_orgs = y.party_orgs().values("id")
+        self.party_org_ids = {row["id"] for row in target_party_orgs}
         self.party_orgs = sorted(
             (self.all_party_orgs[pk] for pk in self.party_org_ids if pk in self.all_party_orgs),
             key=lambda p: (p["name"], p["id"]),
         )
-        covering = defaultdict(list)  # org → Party organizations of then
-        for org_id, party_org_id in (
-            y.links()
-            .filter(socialorg_id__in=org_ids)
-            .values_list("socialorg_id", "partyorganization_id")
-        ):
+        self.covering = defaultdict(list)  # org → its Party organizations of then
+        links = y.links().filter(socialorg_id__in=org_ids)
+        for org_id, party_org_id in links.values_list("socialorg_id", "partyorganization_id"):
             party_org = self.all_party_orgs.get(party_org_id)
             if party_org is not None and party_org["founded_on"] <= day:
-                covering[org_id].append(party_org)
-        self.covering = covering
-        self.covered = defaultdict(list)  # target Party organization → (org id, name)
+                self.covering[org_id].append(party_org)
+        self.covered = defaultdict(list)  # the target's Party organization → org names
         for party_org_id, org_id, name in (
-            y.links()
-            .filter(partyorganization_id__in=target_party_orgs.values("id"))
+            y.links().filter(partyorganization_id__in=target_party_orgs)
             .values_list("partyorganization_id", "socialorg_id", "socialorg__name")
-        ):
+        ):  # fmt: skip
             self.covered[party_org_id].append(self.org_names.get(org_id, name))
+        on_register = y.on_register()
         self.org_members = _member_counts(
-            y.on_register().filter(workplace_id__in=org_ids), "workplace_id"
+            on_register.filter(workplace_id__in=org_ids), "workplace_id"
         )
         self.party_org_members = _member_counts(
-            y.on_register().filter(party_org_id__in=target_party_orgs.values("id")),
-            "party_org_id",
+            on_register.filter(party_org_id__in=target_party_orgs), "party_org_id"
         )
-        self.posts = self._posts(org_ids, target_party_orgs)
+        self.posts = self._posts(links, target_party_orgs)
         self.instructors = defaultdict(list)
         for org_id, member_name, person_name in (
-            coverage.instructing(day)
-            .filter(socialorg_id__in=org_ids)
+            coverage.instructing(day).filter(socialorg_id__in=org_ids)
             .order_by("post__started_on", "post_id")
             .values_list("socialorg_id", "post__member__name", "post__person_name")
-        ):
+        ):  # fmt: skip
             self.instructors[org_id].append(member_name or person_name)
-        mass_kinds = _labels(MassOrganization.Kind.choices)
         self.mass_orgs = defaultdict(list)
         for org_id, kind, name in (
-            MassOrganization.objects.existing(day)
-            .filter(founded_on__lte=day, org_id__in=org_ids)
-            .order_by("kind", "founded_on")
-            .values_list("org_id", "kind", "name")
-        ):
-            self.mass_orgs[org_id].append(name if kind == "other" and name else mass_kinds[kind])
-        self.plans = dict(
-            CoveragePlan.objects.filter(org_id__in=org_ids)
-            .filter(Q(completed_on__isnull=True) | Q(completed_on__gt=day))
-            .order_by()
-            .values("org_id")
-            .annotate(deadline=Min("deadline"))
-            .values_list("org_id", "deadline")
+            MassOrganization.objects.existing(day).filter(founded_on__lte=day, org_id__in=org_ids)
+            .order_by("kind", "founded_on").values_list("org_id", "kind", "name")
+        ):  # fmt: skip
+            label = name if kind == MassOrganization.Kind.OTHER and name else None
+            self.mass_orgs[org_id].append(label or self.labels.mass_orgs[kind])
+        open_plans = CoveragePlan.objects.filter(org_id__in=org_ids).filter(
+            Q(completed_on__isnull=True) | Q(completed_on__gt=day)
         )
+        self.plans = dict(
+            open_plans.order_by().values("org_id").annotate(deadline=Min("deadline"))
+            .values_list("org_id", "deadline")
+        )  # fmt: skip
         self.development = self._development(org_ids, day)
 
-    def _posts(self, org_ids, target_party_orgs):
+    def _posts(self, links, target_party_orgs):
         """{Party organization: {"secretary": [names], "committee": [names]}} in office on
         the day, of the target's Party organizations and those covering its orgs."""
-        covering = self.year.links().filter(socialorg_id__in=org_ids)
         posts = (
-            Post.objects.current(self.year.as_of)
-            .filter(kind__in=Post.COMMITTEE_KINDS)
-            .filter(
-                Q(party_org_id__in=target_party_orgs.values("id"))
-                | Q(party_org_id__in=covering.values("partyorganization_id"))
-            )
+            Post.objects.current(self.year.as_of).filter(kind__in=Post.COMMITTEE_KINDS)
+            .filter(Q(party_org_id__in=target_party_orgs)
+                    | Q(party_org_id__in=links.values("partyorganization_id")))
             .order_by("kind", "started_on", "pk")
             .values_list("party_org_id", "kind", "member__name", "person_name")
-        )
+        )  # fmt: skip
         result = defaultdict(lambda: {"secretary": [], "committee": []})
         for party_org_id, kind, member_name, person_name in posts:
             role = "secretary" if kind == Post.Kind.SECRETARY else "committee"
@@ -391,31 +428,24 @@ class Facts:
     @staticmethod
     def _development(org_ids, day):
         """{org: (发展对象, 入党积极分子, 申请入党)} on `day`, by the stage dates."""
-        going = Q(stopped_on__isnull=True) | Q(stopped_on__gt=day)
         not_admitted = Q(admitted_on__isnull=True) | Q(admitted_on__gt=day)
+        stages = {
+            "candidates": Q(candidate_on__lte=day) & not_admitted,
+            "activists": Q(activist_on__lte=day)
+            & (Q(candidate_on__isnull=True) | Q(candidate_on__gt=day)),
+            "applicants": (Q(activist_on__isnull=True) | Q(activist_on__gt=day)) & not_admitted,
+        }
         rows = (
-            Development.objects.filter(workplace_id__in=org_ids)
-            .filter(going, applied_on__lte=day)
-            .order_by()
-            .values("workplace_id")
-            .annotate(
-                candidates=Count("pk", filter=Q(candidate_on__lte=day) & not_admitted),
-                activists=Count(
-                    "pk",
-                    filter=Q(activist_on__lte=day)
-                    & (Q(candidate_on__isnull=True) | Q(candidate_on__gt=day)),
-                ),
-                applicants=Count(
-                    "pk",
-                    filter=(Q(activist_on__isnull=True) | Q(activist_on__gt=day)) & not_admitted,
-                ),
-            )
-            .values_list("workplace_id", "candidates", "activists", "applicants")
-        )
-        return {org_id: counts for org_id, *counts in rows}
+            Development.objects.filter(workplace_id__in=org_ids, applied_on__lte=day)
+            .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gt=day))
+            .order_by().values("workplace_id")
+            .annotate(**{name: Count("pk", filter=q) for name, q in stages.items()})
+        )  # fmt: skip
+        return {row["workplace_id"]: tuple(row[name] for name in stages) for row in rows}
 
     def coverage(self, org):
-        """(status, the existing covering Party organizations, main one first)."""
+        """(rules.coverage_status of the org on the day, its existing Party organizations,
+        one of its own first)."""
         day = self.year.as_of
         covering = self.covering.get(org["id"], [])
         existing = sorted(
@@ -431,278 +461,196 @@ class Facts:
         )
         return verdict.value, existing
 
-    def secretary(self, party_org_id):
-        return _joined(self.posts[party_org_id]["secretary"]) if party_org_id in self.posts else ""
+    def names(self, party_orgs, role, sep="；"):
+        """Who held `role` ("secretary", "committee") in `party_orgs` on the day."""
+        posts = self.posts
+        return _joined((n for p in party_orgs for n in posts.get(p["id"], {}).get(role, ())), sep)
+
+    def party_org_names(self):
+        return {pk: p["name"] for pk, p in self.all_party_orgs.items()}
 
 
-# --- the sheets -----------------------------------------------------------------------------
-
-ORG_KINDS = _labels(SocialOrg.Kind.choices)
-CHANNELS = _labels(SocialOrg.Channel.choices)
-PARTY_ORG_KINDS = _labels(PartyOrganization.Kind.choices)
-FORMATIONS = _labels(PartyOrganization.Formation.choices)
-GENDERS = _labels(Member.Gender.choices)
-CATEGORIES = _labels(Member.Category.choices)
-ACTIVITY_KINDS = _labels(Activity.Kind.choices)
-GRADES = _labels(Grade.choices)
-EVALUATIONS = _labels(PartyOrgAssessment._meta.get_field("higher_evaluation").choices)
-STATUS_LABELS = {key: str(label) for key, label in coverage.STATUS_LABELS.items()}
-
-
-def org_columns():
-    return [
-        Column(_("序号"), INT, 6),
-        Column(_("社会组织名称"), TEXT, 30),
-        Column(_("组织类别"), TEXT, 14),
-        Column(_("统一社会信用代码（登记证号）"), TEXT, 22),
-        Column(_("法定代表人"), TEXT, 10),
-        Column(_("业务主管单位"), TEXT, 20),
-        Column(_("登记管理机关"), TEXT, 20),
-        Column(_("所属区县"), TEXT, 10),
-        Column(_("所属街道"), TEXT, 12),
-        Column(_("管理体制"), TEXT, 20),
-        Column(_("从业人员数"), INT, 8),
-        Column(_("党建入章程"), TEXT, 6),
-        Column(_("覆盖方式"), TEXT, 10),
-        Column(_("是否建立党组织"), TEXT, 8),
-        Column(_("建立党组织时间"), DATE, 12),
-        Column(_("党组织名称"), TEXT, 30),
-        Column(_("审批单位"), TEXT, 18),
-        Column(_("审批文号"), TEXT, 14),
-        Column(_("组织建制"), TEXT, 8),
-        Column(_("组建方式"), TEXT, 12),
-        Column(_("上级党组织"), TEXT, 24),
-        Column(_("党组织书记"), TEXT, 10),
-        Column(_("未建立党组织原因"), TEXT, 14),
-        Column(_("拟建党组织日期"), DATE, 12),
-        Column(_("党建指导员"), TEXT, 12),
-        Column(_("党员数"), INT, 8),
-        Column(_("正式党员数"), INT, 8),
-        Column(_("预备党员数"), INT, 8),
-        Column(_("发展对象人数"), INT, 8),
-        Column(_("入党积极分子人数"), INT, 8),
-        Column(_("申请入党人数"), INT, 8),
-        Column(_("已建群团组织"), TEXT, 16),
-    ]
+# --- rows -------------------------------------------------------------------------------------
 
 
 def org_rows(facts):
-    units, regions = facts.units, facts.regions
-    names = {pk: p["name"] for pk, p in facts.all_party_orgs.items()}
+    lb, units, regions = facts.labels, facts.units, facts.regions
+    names = facts.party_org_names()
+    nowhere = ("", "")
     for index, org in enumerate(facts.orgs, start=1):
         status, existing = facts.coverage(org)
         members, full = facts.org_members.get(org["id"], (0, 0))
         candidates, activists, applicants = facts.development.get(org["id"], (0, 0, 0))
-        reason = ""
-        if status != rules.ORGANIZATIONAL:
+        set_up = status == rules.ORGANIZATIONAL
+        reason = None
+        if not set_up:
             form = rules.recommended_form(full).value
             reason = NOT_SET_UP.get(form) or ("无正式党员" if members else "无党员")
         supervisor = org["supervising_unit_id"]
         yield (
-            index,
-            org["name"],
-            ORG_KINDS.get(org["kind"], org["kind"]),
-            org["uscc"] or "",
-            org["legal_representative"],
-            units.get(supervisor, "") if supervisor else _("直接登记"),
+            index, org["name"], lb.org_kinds.get(org["kind"], ""), org["uscc"] or "",
+            org["legal_representative"], units.get(supervisor, "") if supervisor else lb.direct,
             units.get(org["registration_authority_id"], ""),
-            regions.get(org["district_id"], ("", ""))[0],
-            regions.get(org["street_id"], ("", ""))[0],
-            CHANNELS.get(org["channel"], ""),
-            org["staff_count"],
-            _yes(org["charter_party_clause"]),
-            STATUS_LABELS.get(status, ""),
-            _yes(existing),
-            existing[0]["founded_on"] if existing else None,
+            regions.get(org["district_id"], nowhere)[0], regions.get(org["street_id"], nowhere)[0],
+            lb.channels.get(org["channel"], ""), org["staff_count"],
+            lb.yes if org["charter_party_clause"] else lb.no, lb.coverage.get(status, ""),
+            lb.yes if existing else lb.no, existing[0]["founded_on"] if existing else None,
             _joined(p["name"] for p in existing),
-            _joined(units.get(p["approving_unit_id"], "") for p in existing),
+            _joined(units.get(p["approving_unit_id"]) for p in existing),
             _joined(p["approval_number"] for p in existing),
-            _joined(PARTY_ORG_KINDS.get(p["kind"]) for p in existing),
-            _joined(FORMATIONS.get(p["formation"]) for p in existing),
-            _joined(names.get(p["parent_id"], "") for p in existing),
-            _joined(facts.secretary(p["id"]) for p in existing),
-            reason,
-            facts.plans.get(org["id"]) if status != rules.ORGANIZATIONAL else None,
-            _joined(facts.instructors.get(org["id"], ())),
-            members,
-            full,
-            members - full,
-            candidates,
-            activists,
-            applicants,
-            _joined(facts.mass_orgs.get(org["id"], ())),
-        )
-
-
-def party_org_columns():
-    return [
-        Column(_("序号"), INT, 6),
-        Column(_("党组织名称"), TEXT, 30),
-        Column(_("组织建制"), TEXT, 8),
-        Column(_("组建方式"), TEXT, 12),
-        Column(_("上级党组织"), TEXT, 24),
-        Column(_("二级党组织"), TEXT, 6),
-        Column(_("成立日期"), DATE, 12),
-        Column(_("撤销日期"), DATE, 12),
-        Column(_("审批单位"), TEXT, 18),
-        Column(_("审批文号"), TEXT, 14),
-        Column(_("书记"), TEXT, 10),
-        Column(_("委员"), TEXT, 24),
-        Column(_("党员数"), INT, 8),
-        Column(_("正式党员数"), INT, 8),
-        Column(_("预备党员数"), INT, 8),
-        Column(_("本届开始日期"), DATE, 12),
-        Column(_("届满日期"), DATE, 12),
-        Column(_("应换届"), TEXT, 6),
-        Column(_("覆盖社会组织数"), INT, 8),
-        Column(_("覆盖的社会组织"), TEXT, 40),
-    ]
+            _joined(lb.party_org_kinds.get(p["kind"]) for p in existing),
+            _joined(lb.formations.get(p["formation"]) for p in existing),
+            _joined(names.get(p["parent_id"]) for p in existing),
+            facts.names(existing, "secretary"), reason,
+            None if set_up else facts.plans.get(org["id"]),
+            _joined(facts.instructors.get(org["id"], ())), members, full, members - full,
+            candidates, activists, applicants, _joined(facts.mass_orgs.get(org["id"], ())),
+        )  # fmt: skip
 
 
 def party_org_rows(facts):
-    day, units = facts.year.as_of, facts.units
-    names = {pk: p["name"] for pk, p in facts.all_party_orgs.items()}
+    lb, day = facts.labels, facts.year.as_of
+    names = facts.party_org_names()
     for index, p in enumerate(facts.party_orgs, start=1):
         members, full = facts.party_org_members.get(p["id"], (0, 0))
         start = p["term_started_on"] or p["founded_on"]
         years = settings.PARTY_TERM_YEARS.get(p["kind"])
-        dissolved = not rules.active_on(p["dissolved_on"], day)
-        covered = facts.covered.get(p["id"], [])
-        posts = facts.posts.get(p["id"], {"secretary": [], "committee": []})
-        yield (
-            index,
-            p["name"],
-            PARTY_ORG_KINDS.get(p["kind"], p["kind"]),
-            FORMATIONS.get(p["formation"], p["formation"]),
-            names.get(p["parent_id"], ""),
-            _yes(p["is_secondary"]),
-            p["founded_on"],
-            p["dissolved_on"],
-            units.get(p["approving_unit_id"], ""),
-            p["approval_number"],
-            _joined(posts["secretary"]),
-            "、".join(posts["committee"]),
-            members,
-            full,
-            members - full,
-            start,
-            rules.term_end(start, years) if years else None,
-            _yes(years and rules.term_due(p["kind"], start, day, dissolved=dissolved)),
-            len(covered),
-            "、".join(sorted(covered)),
+        due = years and rules.term_due(
+            p["kind"], start, day, dissolved=not rules.active_on(p["dissolved_on"], day)
         )
-
-
-def member_columns(reveal):
-    return [
-        Column(_("序号"), INT, 7),
-        Column(_("姓名"), TEXT, 10),
-        Column(_("性别"), TEXT, 5),
-        Column(_("身份证号") if reveal else _("身份证号（脱敏）"), TEXT, 21),
-        Column(_("出生日期"), DATE, 12) if reveal else Column(_("年龄"), INT, 6),
-        Column(_("民族"), TEXT, 7),
-        Column(_("学历"), TEXT, 9),
-        Column(_("联系电话"), TEXT, 14),
-        Column(_("所在单位"), TEXT, 30),
-        Column(_("党员类别"), TEXT, 9),
-        Column(_("入党日期"), DATE, 12),
-        Column(_("转正日期"), DATE, 12),
-        Column(_("组织关系所在党组织"), TEXT, 30),
-        Column(_("是否流动党员"), TEXT, 7),
-    ]
+        covered = facts.covered.get(p["id"], [])
+        yield (
+            index, p["name"], lb.party_org_kinds.get(p["kind"], ""),
+            lb.formations.get(p["formation"], ""), names.get(p["parent_id"], ""),
+            lb.yes if p["is_secondary"] else lb.no, p["founded_on"], p["dissolved_on"],
+            facts.units.get(p["approving_unit_id"], ""), p["approval_number"],
+            facts.names([p], "secretary"), facts.names([p], "committee", "、"),
+            members, full, members - full, start, rules.term_end(start, years) if years else None,
+            lb.yes if due else lb.no, len(covered), "、".join(sorted(covered)),
+        )  # fmt: skip
 
 
 MEMBER_FIELDS = (
     "id", "name", "gender", "id_number", "birth_date", "ethnicity", "education", "phone",
-    "workplace_id", "workplace__name", "category", "joined_on",
-    "full_member_on", "party_org_id", "outside_holder", "is_floating",
+    "workplace_id", "workplace__name", "category", "joined_on", "full_member_on",
+    "party_org_id", "outside_holder", "is_floating",
 )  # fmt: skip
 
 
 def member_rows(facts, members, reveal):
-    """Rows of `members` (values_list of MEMBER_FIELDS, plus whether the number may be
-    shown when `reveal`), streamed."""
-    day = facts.year.as_of
-    orgs = facts.org_names
-    party_orgs = {pk: p["name"] for pk, p in facts.all_party_orgs.items()}
-    yes, no = _yes(True), _yes(False)
+    """Rows of `members` (tuples of MEMBER_FIELDS, and whether the member is on file when
+    a past year is revealed), streamed."""
+    lb, day = facts.labels, facts.year.as_of
+    orgs, party_orgs = facts.org_names, facts.party_org_names()
     for index, row in enumerate(members, start=1):
         (_pk, name, gender, number, birth, ethnicity, education, phone, workplace_id,
          workplace_name, category, joined, full_on, party_org_id, outside, floating,
-         *shown) = row  # fmt: skip
-        shown = reveal and (shown[0] if shown else True)
+         *on_file) = row  # fmt: skip
+        shown = reveal and (on_file[0] if on_file else True)
         yield (
-            index,
-            name,
-            GENDERS.get(gender, ""),
-            number if shown else masked(number),
-            birth if shown else (rules.age_on(birth, day) if birth else None),
-            ethnicity,
-            education,
-            phone if shown else mask_phone(phone),
-            orgs.get(workplace_id, workplace_name),
-            CATEGORIES.get(category, ""),
-            joined,
-            full_on,
-            party_orgs.get(party_org_id, "") if party_org_id else outside,
-            yes if floating else no,
+            index, name, lb.genders.get(gender, ""), number if shown else masked(number),
+            birth if shown else (rules.age_on(birth, day) if birth else None), ethnicity,
+            education, phone if shown else mask_phone(phone),
+            orgs.get(workplace_id, workplace_name), lb.categories.get(category, ""), joined,
+            full_on, party_orgs.get(party_org_id, "") if party_org_id else outside,
+            lb.yes if floating else lb.no,
+        )  # fmt: skip
+
+
+def activity_rows(facts, activities):
+    """Rows of the year's `activities`, by Party organization and day, streamed."""
+    lb, names = facts.labels, facts.party_org_names()
+    attended = dict(
+        Activity.attendees.through.objects.filter(activity__in=activities.values("pk"))
+        .order_by().values("activity_id").annotate(n=Count("pk"))
+        .values_list("activity_id", "n")
+    )  # fmt: skip
+    fields = ("pk", "party_org_id", "kind", "held_on", "topic", "online", "location", "observers")
+    ordered = activities.order_by("party_org__name", "party_org_id", "held_on", "pk")
+    values = ordered.values_list(*fields).iterator(chunk_size=CHUNK)
+    for index, (pk, party_org_id, kind, held, topic, online, where, observers) in enumerate(
+        values, start=1
+    ):
+        yield (
+            index, names.get(party_org_id, ""), lb.activity_kinds.get(kind, ""), held, topic,
+            lb.yes if online else lb.no, where, attended.get(pk, 0), observers,
+        )  # fmt: skip
+
+
+def assessment_rows(facts, year):
+    """One row per Party organization of the year: its assessment and its members'
+    review (民主评议党员) counts by grade."""
+    lb, ids = facts.labels, facts.year.party_orgs().values("id")
+    fields = ("grade", "suggested_grade", "higher_evaluation", "members_evaluation",
+              "assessed_on", "assessed_by_id")  # fmt: skip
+    assessed = {
+        row[0]: row[1:]
+        for row in PartyOrgAssessment.objects.filter(year=year, party_org_id__in=ids)
+        .order_by().values_list("party_org_id", *fields)
+    }  # fmt: skip
+    grades = [grade for grade, _label in Grade.choices]
+    by_grade = {grade: Count("pk", filter=Q(grade=grade)) for grade in grades}
+    reviews = {
+        row[0]: row[1:]
+        for row in MemberReview.objects.filter(year=year, party_org_id__in=ids)
+        .order_by().values("party_org_id").annotate(n=Count("pk"), **by_grade)
+        .values_list("party_org_id", "n", *grades)
+    }  # fmt: skip
+    rows = []
+    for index, p in enumerate(facts.party_orgs, start=1):
+        grade, suggested, higher, by_members, on, unit = assessed.get(
+            p["id"], ("",) * 4 + (None,) * 2
         )
+        rows.append((
+            index, p["name"], lb.party_org_kinds.get(p["kind"], ""), lb.grades.get(grade, ""),
+            lb.grades.get(suggested, ""), lb.evaluations.get(higher, ""),
+            lb.evaluations.get(by_members, ""), on, facts.units.get(unit, ""),
+            *reviews.get(p["id"], (0,) * (len(grades) + 1)),
+        ))  # fmt: skip
+    return rows
 
 
-def activity_columns():
+def money_lines(facts, year, today):
+    """[(region, status, budgets.LineRow)] of the target's Party organizations in the
+    year's budgets: each paying level's frozen lines (with what was paid), or its lines as
+    subsidies.budgets computes them while not frozen (as budget_json does)."""
+    ids = facts.party_org_ids
+    if not ids:
+        return []
+    existing = budgets.existing_in(year)
+    payer = budgets.payers(
+        list(existing.values_list("pk", "parent_id")),
+        budgets.coverage_facts(existing.values("pk")),
+        home_city().pk,
+    )
+    regions = Region.objects.filter(pk__in={payer[pk] for pk in ids if pk in payer})
+    lines = []
+    for region in regions.order_by("level", "code"):
+        budget = Budget.objects.filter(year=year, region=region).first()
+        if budget is not None:
+            rows, _source = budgets.budget_rows(budget, None, today)
+        else:
+            rows, _source = budgets.compute(year, region, today)
+        frozen = budget is not None and budget.is_frozen
+        status = facts.labels.frozen if frozen else facts.labels.draft
+        lines += [(region, status, row) for row in rows if row.party_org_id in ids]
+    return lines
+
+
+def money_rows(facts, lines):
+    lb = facts.labels
     return [
-        Column(_("序号"), INT, 7),
-        Column(_("党组织"), TEXT, 30),
-        Column(_("活动类型"), TEXT, 14),
-        Column(_("活动日期"), DATE, 12),
-        Column(_("主题"), TEXT, 36),
-        Column(_("网上开展"), TEXT, 6),
-        Column(_("地点"), TEXT, 16),
-        Column(_("参加党员数"), INT, 8),
-        Column(_("上级党组织列席人员"), TEXT, 18),
-    ]
+        (
+            index, row.party_org_name, region.name, status, str(row.kind_label),
+            lb.yes if row.secondary else lb.no, row.members, row.months, str(row.grade_label),
+            row.activity_fund, row.member_fund, row.secretary_allowance, row.total,
+            row.paid_total, row.notes,
+        )
+        for index, (region, status, row) in enumerate(lines, start=1)
+    ]  # fmt: skip
 
 
-def assessment_columns():
-    return [
-        Column(_("序号"), INT, 6),
-        Column(_("党组织名称"), TEXT, 30),
-        Column(_("组织建制"), TEXT, 8),
-        Column(_("年度考核等次"), TEXT, 10),
-        Column(_("建议等次"), TEXT, 10),
-        Column(_("上级党组织评议"), TEXT, 10),
-        Column(_("党员评议"), TEXT, 10),
-        Column(_("考核日期"), DATE, 12),
-        Column(_("考核单位"), TEXT, 20),
-        Column(_("民主评议党员人数"), INT, 10),
-        Column(_("评议优秀"), INT, 8),
-        Column(_("评议合格"), INT, 8),
-        Column(_("评议基本合格"), INT, 8),
-        Column(_("评议不合格"), INT, 8),
-    ]
-
-
-def money_columns():
-    return [
-        Column(_("序号"), INT, 6),
-        Column(_("党组织名称"), TEXT, 30),
-        Column(_("预算级次"), TEXT, 10),
-        Column(_("预算状态"), TEXT, 8),
-        Column(_("组织建制"), TEXT, 8),
-        Column(_("二级党组织"), TEXT, 6),
-        Column(_("计费党员数"), INT, 8),
-        Column(_("存续月数"), INT, 6),
-        Column(_("年度考核"), TEXT, 8),
-        Column(_("活动经费"), MONEY, 12),
-        Column(_("党员经费"), MONEY, 12),
-        Column(_("书记津贴"), MONEY, 12),
-        Column(_("合计"), MONEY, 12),
-        Column(_("已拨付"), MONEY, 12),
-        Column(_("说明"), TEXT, 30),
-    ]
-
-
-# --- the exporter ---------------------------------------------------------------------------
+# --- the exporter -----------------------------------------------------------------------------
 
 
 class AnnualLedger(Exporter):
@@ -719,8 +667,7 @@ class AnnualLedger(Exporter):
         self.data = Year(target, year, today)
         self.title = _("%(year)d年度社会组织党建工作台账") % {"year": year}
         self.scope_label = target.label
-        self._facts = None
-        self._reveal = None
+        self._facts = self._reveal = None
 
     @property
     def as_of(self):
@@ -731,9 +678,8 @@ class AnnualLedger(Exporter):
         """Whether full ID numbers go out: asked for, by a user who may see them."""
         if self._reveal is None:
             user = self.user
-            self._reveal = bool(
-                self.reveal_ids and user is not None and user.has_perm(REVEAL_PERMISSION)
-            )
+            may = user is not None and user.has_perm(REVEAL_PERMISSION)
+            self._reveal = bool(self.reveal_ids and may)
         return self._reveal
 
     @property
@@ -742,11 +688,9 @@ class AnnualLedger(Exporter):
             self._facts = Facts(self.data)
         return self._facts
 
-    # Rows of the sheets after the first two (members, activities, assessments, money).
-
     def _members(self):
-        """(count, rows): the members, ordered by their org then name; the reveal is put
-        on record when the rows are first read."""
+        """(count, rows) of the members, by org then name. A reveal is put on record when
+        the rows are first read (CSV and JSON never read them)."""
         members = self.data.members()
         count = members.count()
         fields = MEMBER_FIELDS
@@ -760,10 +704,8 @@ class AnnualLedger(Exporter):
 
         def rows():
             if self.reveal:
-                log_reveals(
-                    self.user, Member.objects.filter(pk__in=members.values("id")),
-                    _("导出年度台账"),
-                )  # fmt: skip
+                on_file = Member.objects.filter(pk__in=members.values("id"))
+                log_reveals(self.user, on_file, REVEAL_REASON)
             values = ordered.values_list(*fields).iterator(chunk_size=CHUNK)
             yield from member_rows(self.facts, values, self.reveal)
 
@@ -774,156 +716,29 @@ class AnnualLedger(Exporter):
         activities = Activity.objects.filter(
             party_org_id__in=self.data.party_orgs().values("id"), held_on__range=(first, last)
         )
-        count = activities.count()
-
-        def rows():
-            attended = dict(
-                Activity.attendees.through.objects.filter(activity__in=activities.values("pk"))
-                .order_by()
-                .values("activity_id")
-                .annotate(n=Count("pk"))
-                .values_list("activity_id", "n")
-            )
-            names = {pk: p["name"] for pk, p in self.facts.all_party_orgs.items()}
-            yes_no = {True: _yes(True), False: _yes(False)}
-            values = (
-                activities.order_by("party_org__name", "party_org_id", "held_on", "pk")
-                .values_list(
-                    "pk",
-                    "party_org_id",
-                    "kind",
-                    "held_on",
-                    "topic",
-                    "online",
-                    "location",
-                    "observers",
-                )  # fmt: skip
-                .iterator(chunk_size=CHUNK)
-            )
-            for index, (pk, party_org_id, kind, held, topic, online, where, observers) in enumerate(
-                values, start=1
-            ):
-                yield (
-                    index, names.get(party_org_id, ""), ACTIVITY_KINDS.get(kind, kind), held,
-                    topic, yes_no[online], where, attended.get(pk, 0), observers,
-                )  # fmt: skip
-
-        return count, rows()
-
-    def _assessment_rows(self):
-        facts = self.facts
-        ids = self.data.party_orgs().values("id")
-        assessed = {
-            row[0]: row[1:]
-            for row in PartyOrgAssessment.objects.filter(year=self.year, party_org_id__in=ids)
-            .order_by()
-            .values_list(
-                "party_org_id",
-                "grade",
-                "suggested_grade",
-                "higher_evaluation",
-                "members_evaluation",
-                "assessed_on",
-                "assessed_by_id",
-            )  # fmt: skip
-        }
-        grades = [g for g, _label in Grade.choices]
-        reviews = {
-            row[0]: row[1:]
-            for row in MemberReview.objects.filter(year=self.year, party_org_id__in=ids)
-            .order_by()
-            .values("party_org_id")
-            .annotate(n=Count("pk"), **{g: Count("pk", filter=Q(grade=g)) for g in grades})
-            .values_list("party_org_id", "n", *grades)
-        }
-        rows = []
-        for index, p in enumerate(facts.party_orgs, start=1):
-            grade, suggested, higher, by_members, on, unit = assessed.get(
-                p["id"], ("", "", "", "", None, None)
-            )
-            rows.append(
-                (
-                    index,
-                    p["name"],
-                    PARTY_ORG_KINDS.get(p["kind"], ""),
-                    GRADES.get(grade, ""),
-                    GRADES.get(suggested, ""),
-                    EVALUATIONS.get(higher, ""),
-                    EVALUATIONS.get(by_members, ""),
-                    on,
-                    facts.units.get(unit, ""),
-                    *reviews.get(p["id"], (0,) * (len(grades) + 1)),
-                )  # fmt: skip
-            )
-        return rows
+        return activities.count(), activity_rows(self.facts, activities)
 
     def money_lines(self):
-        """[(region, status, budgets.LineRow)] of the target's Party organizations in the
-        year's budgets: each level's frozen lines (with what was paid), or its lines as
-        subsidies.budgets computes them while it is not frozen (as budget_json)."""
-        ids = self.facts.party_org_ids
-        if not ids:
-            return []
-        city = home_city()
-        existing = budgets.existing_in(self.year)
-        payer = budgets.payers(
-            list(existing.values_list("pk", "parent_id")),
-            budgets.coverage_facts(existing.values("pk")),
-            city.pk,
-        )
-        regions = Region.objects.filter(pk__in={payer[pk] for pk in ids if pk in payer})
-        lines = []
-        for region in regions.order_by("level", "code"):
-            budget = Budget.objects.filter(year=self.year, region=region).first()
-            if budget is not None:
-                rows, _source = budgets.budget_rows(budget, None, self.today)
-            else:
-                rows, _source = budgets.compute(self.year, region, self.today)
-            status = _("已冻结") if budget is not None and budget.is_frozen else _("编制中")
-            lines += [(region, status, row) for row in rows if row.party_org_id in ids]
-        return lines
-
-    def _money_rows(self):
-        return [
-            (
-                index,
-                row.party_org_name,
-                region.name,
-                status,
-                str(row.kind_label),
-                _yes(row.secondary),
-                row.members,
-                row.months,
-                str(row.grade_label),
-                row.activity_fund,
-                row.member_fund,
-                row.secretary_allowance,
-                row.total,
-                row.paid_total,
-                row.notes,
-            )  # fmt: skip
-            for index, (region, status, row) in enumerate(self.money_lines(), start=1)
-        ]
-
-    # The formats.
+        return money_lines(self.facts, self.year, self.today)
 
     def sheets(self):
-        """社会组织, 党组织, 党员, 组织生活, 考核评议, 经费; the members and activities
-        streamed (read when written)."""
+        """社会组织, 党组织, 党员, 组织生活, 考核评议, 经费 (members and activities
+        streamed as they are written)."""
         facts = self.facts
-        yield Sheet(_("社会组织"), org_columns(), org_rows(facts), len(facts.orgs))
-        yield Sheet(_("党组织"), party_org_columns(), party_org_rows(facts), len(facts.party_orgs))
+        yield Sheet(_("社会组织"), ORG_COLUMNS, org_rows(facts), len(facts.orgs))
+        yield Sheet(_("党组织"), PARTY_ORG_COLUMNS, party_org_rows(facts), len(facts.party_orgs))
         count, rows = self._members()
         yield Sheet(_("党员"), member_columns(self.reveal), rows, count)
         count, rows = self._activities()
-        yield Sheet(_("组织生活"), activity_columns(), rows, count)
-        rows = self._assessment_rows()
-        yield Sheet(_("考核评议"), assessment_columns(), rows, len(rows))
-        rows = self._money_rows()
-        yield Sheet(_("经费"), money_columns(), rows, len(rows))
+        yield Sheet(_("组织生活"), ACTIVITY_COLUMNS, rows, count)
+        rows = assessment_rows(facts, self.year)
+        yield Sheet(_("考核评议"), ASSESSMENT_COLUMNS, rows, len(rows))
+        rows = money_rows(facts, self.money_lines())
+        yield Sheet(_("经费"), MONEY_COLUMNS, rows, len(rows))
 
     def size(self):
-        """Rows of the workbook, roughly, from today's data (a few counts)."""
+        """Rows of the workbook, roughly: today's orgs, members, Party organizations and
+        this year's activities of the target (four counts)."""
         target = self.target
         party_orgs = Year(target, self.today.year, self.today).party_orgs().values("id")
         return (
@@ -939,64 +754,54 @@ class AnnualLedger(Exporter):
         statuses = defaultdict(int)
         for org in facts.orgs:
             statuses[facts.coverage(org)[0]] += 1
-        members = sum(n for n, _full in facts.org_members.values())
-        full = sum(full for _n, full in facts.org_members.values())
+        counts = facts.org_members.values()
         return {
             "orgs": len(facts.orgs),
             "org_covered": statuses[rules.ORGANIZATIONAL],
             "work_covered": statuses[rules.WORK],
             "uncovered": statuses[rules.UNCOVERED],
             "party_orgs": len(facts.party_orgs),
-            "members_working": members,
-            "full_members_working": full,
+            "members_working": sum(n for n, _full in counts),
+            "full_members_working": sum(full for _n, full in counts),
         }
 
     def pdf_parts(self):
-        """A cover with the figures, then each sheet as tables (a wide sheet as several
-        tables of PDF_MAX_COLUMNS columns), cut into parts of about ROWS_PER_PART rows."""
-        figures = self.summary()
+        """A cover with the figures, then each sheet as tables (a wide one as several of
+        PDF_MAX_COLUMNS columns), cut into parts (`pack`)."""
         tables, counts = [], []
         for sheet in self.sheets():
-            made = _pdf_tables(sheet)
-            counts.append((sheet.title, len(made[0]["rows"]) if made else 0))
+            made = pdf_tables(sheet)
+            counts.append((sheet.title, len(made[0]["rows"])))
             tables += made
         context = {
             "title": self.title, "scope_label": self.scope_label, "landscape": True,
             "year": self.year, "as_of": self.as_of, "historical": self.data.historical,
             "masked": not self.reveal,
         }  # fmt: skip
-        parts = [{"cover": i == 0, "tables": tables} for i, tables in enumerate(pack(tables))]
-        parts[0].update(figures=figures, counts=counts)
-        return [PdfPart("ledger/pdf/annual.html", {**context, **part}) for part in parts]
+        parts = [{**context, "cover": False, "tables": part} for part in pack(tables)]
+        parts[0].update(cover=True, figures=self.summary(), counts=counts)
+        return [PdfPart("ledger/pdf/annual.html", part) for part in parts]
 
     def as_json(self):
         """year, as_of, scope, counts per sheet, coverage, and the orgs (by USCC, or name
         for 备案 orgs) with their Party organizations and members."""
         facts = self.facts
-        count, _rows = self._members()
+        members, _rows = self._members()
         activities, _rows = self._activities()
-        money = self.money_lines()
         orgs = []
         for org in facts.orgs:
             status, existing = facts.coverage(org)
-            members, full = facts.org_members.get(org["id"], (0, 0))
-            orgs.append(
-                {
-                    "org": org["uscc"] or org["name"],
-                    "name": org["name"],
-                    "kind": org["kind"],
-                    "district": facts.regions.get(org["district_id"], ("", ""))[1],
-                    "supervising_unit": facts.units.get(org["supervising_unit_id"], ""),
-                    "channel": org["channel"],
-                    "staff_count": org["staff_count"],
-                    "coverage": status,
-                    "party_orgs": [p["name"] for p in existing],
-                    "members": members,
-                    "full_members": full,
-                    "instructors": len(facts.instructors.get(org["id"], ())),
-                    "mass_orgs": facts.mass_orgs.get(org["id"], []),
-                }
-            )
+            n, full = facts.org_members.get(org["id"], (0, 0))
+            orgs.append({
+                "org": org["uscc"] or org["name"], "name": org["name"], "kind": org["kind"],
+                "district": facts.regions.get(org["district_id"], ("", ""))[1],
+                "supervising_unit": facts.units.get(org["supervising_unit_id"], ""),
+                "channel": org["channel"], "staff_count": org["staff_count"],
+                "coverage": status, "party_orgs": [p["name"] for p in existing],
+                "members": n, "full_members": full,
+                "instructors": len(facts.instructors.get(org["id"], ())),
+                "mass_orgs": facts.mass_orgs.get(org["id"], []),
+            })  # fmt: skip
         figures = self.summary()
         return {
             "year": self.year,
@@ -1005,17 +810,17 @@ class AnnualLedger(Exporter):
             "counts": {
                 "orgs": len(facts.orgs),
                 "party_orgs": len(facts.party_orgs),
-                "members": count,
+                "members": members,
                 "activities": activities,
                 "assessments": len(facts.party_orgs),
-                "budget_lines": len(money),
-            },
-            "coverage": {k: figures[k] for k in ("org_covered", "work_covered", "uncovered")},
+                "budget_lines": len(self.money_lines()),
+            },  # fmt: skip
+            "coverage": {key: figures[key] for key in ("org_covered", "work_covered", "uncovered")},
             "orgs": orgs,
         }
 
 
-# --- PDF tables --------------------------------------------------------------------------------
+# --- PDF tables -------------------------------------------------------------------------------
 
 
 def _cell(value):
@@ -1029,23 +834,22 @@ def _cell(value):
 
 
 def column_groups(columns):
-    """Index lists of the tables a sheet prints as: all columns, or (when wider than
-    PDF_MAX_COLUMNS) the first two and the next ones in turn."""
+    """Index lists of the tables a sheet prints as: all its columns, or (when wider than
+    PDF_MAX_COLUMNS) the first two with the next ones in turn, in even groups."""
     if len(columns) <= PDF_MAX_COLUMNS:
         return [list(range(len(columns)))]
-    rest, width = list(range(2, len(columns))), PDF_MAX_COLUMNS - 2
-    chunks = [rest[i : i + width] for i in range(0, len(rest), width)]
-    # Even groups: 30 columns as 3 × 10 rather than 11 + 11 + 8.
-    size = -(-len(rest) // len(chunks))
+    rest = list(range(2, len(columns)))
+    count = -(-len(rest) // (PDF_MAX_COLUMNS - 2))
+    size = -(-len(rest) // count)
     return [[0, 1, *rest[i : i + size]] for i in range(0, len(rest), size)]
 
 
-def _pdf_tables(sheet):
+def pdf_tables(sheet):
     """The tables of `sheet`: per column group its title, headers, widths (percent) and
-    rows as HTML (escaped here: Django's template loop over 100,000 cells is slow)."""
+    rows as HTML, escaped here (a template loop over 100,000 cells is slow)."""
     columns = list(sheet.columns)
     groups = column_groups(columns)
-    numeric = [c.kind in (INT, MONEY) for c in columns]
+    numeric = [column.kind in (INT, MONEY) for column in columns]
     rows = [[] for _group in groups]
     for row in sheet.rows:
         cells = [
@@ -1057,17 +861,12 @@ def _pdf_tables(sheet):
     tables = []
     for number, (group, out) in enumerate(zip(groups, rows, strict=True), start=1):
         total = sum(columns[i].width for i in group)
-        title = str(sheet.title)
-        if len(groups) > 1:
-            title += f"（{number}/{len(groups)}）"
-        tables.append(
-            {
-                "title": title,
-                "headers": [(str(columns[i].header), numeric[i]) for i in group],
-                "widths": [f"{100 * columns[i].width / total:.2f}" for i in group],
-                "rows": out,
-            }
-        )
+        title = str(sheet.title) + (f"（{number}/{len(groups)}）" if len(groups) > 1 else "")
+        tables.append({
+            "title": title, "rows": out,
+            "headers": [(str(columns[i].header), numeric[i]) for i in group],
+            "widths": [f"{100 * columns[i].width / total:.2f}" for i in group],
+        })  # fmt: skip
     return tables
 
 
@@ -1077,8 +876,8 @@ def pack(tables):
 
     A part holds at most ROWS_PER_PART rows (the cover and each heading count as some).
     The parts are as many as that needs, rounded up to a multiple of the processes that
-    render them, and even in cells (what layout time follows): no process is left with a
-    long last part while the other waits."""
+    render them, and even in cells (what layout time follows), so that no process is
+    left with a long last part while the other waits."""
     rows = COVER_ROWS + sum(len(t["rows"]) + HEADING_ROWS for t in tables)
     cells = COVER_ROWS * 10 + sum(
         (len(t["rows"]) + HEADING_ROWS) * len(t["headers"]) for t in tables
@@ -1087,30 +886,28 @@ def pack(tables):
     if count > 1:
         count += -count % PDF_WORKERS
     row_room, cell_room = ROWS_PER_PART, -(-cells // count)
-    parts = [[]]
-    room = [row_room - COVER_ROWS, cell_room - COVER_ROWS * 10]
+    smallest = max(ROWS_PER_PART // 15, 1)  # a smaller piece starts a new part instead
+    parts, room = [[]], [row_room - COVER_ROWS, cell_room - COVER_ROWS * 10]
+    left = rows - COVER_ROWS  # rows of the pieces still to lay
     for table in tables:
         body, width, start = table["rows"], len(table["headers"]), 0
         while True:
-            fits = min(room[0] - HEADING_ROWS, room[1] // width - HEADING_ROWS)
-            if fits < max(len(body) - start, 1) and fits < max(row_room // 15, 1):
+            fits = min(room[0], room[1] // width) - HEADING_ROWS
+            if len(parts) == count and left <= smallest:
+                fits = len(body) - start  # a short tail stays in the last part
+            if fits < max(len(body) - start, 1) and fits < smallest:
                 parts.append([])
                 room = [row_room, cell_room]
                 fits = min(row_room, cell_room // width) - HEADING_ROWS
             piece = body[start : start + max(fits, 1)]
-            parts[-1].append(
-                {
-                    "title": table["title"],
-                    "headers": table["headers"],
-                    "widths": table["widths"],
-                    "body": mark_safe("".join(piece)),
-                    "continued": start > 0,
-                    "empty": not body,
-                }  # fmt: skip
-            )
+            parts[-1].append({
+                "title": table["title"], "headers": table["headers"], "widths": table["widths"],
+                "body": mark_safe("".join(piece)), "continued": start > 0, "empty": not body,
+            })  # fmt: skip
             start += len(piece)
-            room[0] -= len(piece) + HEADING_ROWS
-            room[1] -= (len(piece) + HEADING_ROWS) * width
+            left -= len(piece) + HEADING_ROWS
+            room = [room[0] - len(piece) - HEADING_ROWS,
+                    room[1] - (len(piece) + HEADING_ROWS) * width]  # fmt: skip
             if start >= len(body):
                 break
     return parts

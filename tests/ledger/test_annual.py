@@ -438,3 +438,13 @@ def test_the_export_report_command_writes_the_ledger(world, tmp_path):
     assert "2025年度社会组织党建工作台账（玄武区）" in out.getvalue()
     book = load_workbook(path, read_only=True)
     assert book.sheetnames == SHEETS
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_a_secretarys_ledger_is_their_party_organization_and_its_orgs(world, year):
+    secretary = factories.UserFactory(unit=None, party_org=world.party_orgs["school"])
+    (own,) = targets.choices_for(secretary)
+    book = workbook(AnnualLedger(own, year, today=TODAY, user=secretary))
+    assert names(table(book, "社会组织"), "社会组织名称") == ["南京市启明培训学校"]
+    assert len(table(book, "党组织")) == 1
+    assert {row["所在单位"] for row in table(book, "党员")} == {"南京市启明培训学校"}
