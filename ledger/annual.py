@@ -74,8 +74,9 @@ LINKS = PartyOrganization.covered_orgs.through
 
 
 def year_start(year):
-    """1 January of `year`, local midnight (aware)."""
-    return timezone.make_aware(datetime.combine(date(year, 1, 1), time.min))
+    """1 January of `year`, midnight in the city's time zone (aware)."""
+    midnight = datetime.combine(date(year, 1, 1), time.min)
+    return timezone.make_aware(midnight, timezone.get_default_timezone())
 
 
 def check_year(year, today):

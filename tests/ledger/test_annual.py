@@ -27,10 +27,11 @@ from ledger.exporters import export
 from members.models import IdNumberReveal, Member
 from orgs.validators import mask_id_number
 from tests import factories
+from tests.ledger import fixtures_annual
 from tests.ledger.conftest import SHANGHAI, TODAY
-from tests.ledger.fixtures_annual import HYPERLINK, NEW_SCHOOL_PO, OLD_SCHOOL_PO, world
+from tests.ledger.fixtures_annual import HYPERLINK, NEW_SCHOOL_PO, OLD_SCHOOL_PO
 
-__all__ = ["world"]  # the fixture, imported for pytest
+world = fixtures_annual.world  # the fixture
 
 D = datetime.date
 SHEETS = ["社会组织", "党组织", "党员", "组织生活", "考核评议", "经费"]
@@ -419,6 +420,7 @@ def test_the_queries_do_not_grow_with_the_rows(world):
         return len(captured)
 
     before = queries()
+    assert before <= 40  # six sheets and the budgets of two levels, whatever the rows
     for serial in range(3):
         org = factories.SocialOrgFactory(
             name=f"新增协会{serial}", district=world.qinhuai,
