@@ -340,11 +340,6 @@ class SocialOrgAdmin(
     inlines = (YearRecordInline, DocumentInline)
     history_list_display = ("status",)
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and obj.pk:
-            # 一社一档 as PDF (the ledger app's dossier; a URL, not an import of ledger).
-            context["dossier_url"] = reverse("ledger:dossier", args=[obj.pk])
-        return super().render_change_form(request, context, add, change, form_url, obj)
     fieldsets = (
         (_("基本信息"), {"fields": ("name", "uscc", "kind", "sector", "status")}),
         (
@@ -381,6 +376,12 @@ class SocialOrgAdmin(
         (_("管理体制（§八）"), {"fields": ("managing_channel", "key_unit")}),
         (_("档案"), {"fields": ("created_at", "archive_updated_at")}),
     )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            # 一社一档 as PDF (the ledger app's dossier; a URL, not an import of ledger).
+            context["dossier_url"] = reverse("ledger:dossier", args=[obj.pk])
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description=_("管理体制"))
     def managing_channel(self, obj):
