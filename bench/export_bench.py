@@ -20,9 +20,10 @@ Each measure against a naive version in the same run, so that the gain is a rati
   page-numbered) against the same document as one part, each sheet one long table, laid
   out by one WeasyPrint process. Each in a fresh process of its own (`ledger-pdf
   ours|naive <target>`), timed from the exporter's construction (both read the same
-  rows); memory as the largest sum of VmRSS over the process and its descendants,
-  sampled every 50 ms (pages the forked workers share with their parent count twice, so
-  this overstates ours).
+  rows); memory as the largest sum over the process and its descendants, sampled every
+  50 ms, of their PSS (a page the forked workers share with their parent counted once,
+  in shares: the memory the export takes) and of their VmRSS (shared pages counted in
+  every process: an overstatement of ours).
 
 CPU seconds (user and system, the workers' included) are given beside the wall-clock
 seconds, and each child gives the load average as it ends: on a machine where other work
@@ -31,6 +32,7 @@ shares the two cores, the wall-clock seconds (of ours most, which wants both) gr
 Prints one JSON line.
 """
 
+import datetime
 import io
 import json
 import os
@@ -69,11 +71,13 @@ from ledger import targets  # noqa: E402
 from ledger.annual import AnnualLedger  # noqa: E402
 from ledger.dossier import Dossier  # noqa: E402
 from ledger.exporters import (  # noqa: E402
+    DATE,
     HEADER_ALIGN,
     HEADER_FILL,
     HEADER_FONT,
+    NUMBER_FORMATS,
+    TEXT,
     PdfPart,
-    _cell_writer,
     _sheet_title,
     clean_text,
     export,
@@ -96,20 +100,28 @@ def mb(kb):
     return round(kb / 1024, 1)
 
 
-def rss_kb(pid="self"):
-    """VmRSS of a process in kB (0 when it is gone)."""
+def status_kb(pid="self", field="VmRSS"):
+    """A field of /proc/<pid>/status or, for Pss, of /proc/<pid>/smaps_rollup, in kB
+    (0 when the process is gone)."""
+    name = "smaps_rollup" if field == "Pss" else "status"
     try:
-        with open(f"/proc/{pid}/status") as status:
+        with open(f"/proc/{pid}/{name}") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
 
 
-def tree_rss_kb(root):
-    """VmRSS summed over `root` and all its descendants."""
+def rss_kb(pid="self"):
+    return status_kb(pid)
+
+
+def tree_kb(root):
+    """(VmRSS, Pss) summed over `root` and all its descendants. A forked child's RSS
+    counts again the pages it still shares with its parent; its PSS (proportional set
+    size) counts a shared page as a share, so the PSS sum is the memory the tree takes."""
     children = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -120,34 +132,40 @@ def tree_rss_kb(root):
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0, [root]
+    rss = pss = 0
+    todo = [root]
     while todo:
         pid = todo.pop()
-        total += rss_kb(pid)
+        rss += status_kb(pid)
+        pss += status_kb(pid, "Pss")
         todo += children.get(pid, [])
-    return total
+    return rss, pss
 
 
 class TreePeak:
-    """The largest tree_rss_kb of this process, sampled every SAMPLE_SECONDS in a thread
-    while the block runs."""
+    """The largest tree_kb (RSS and PSS sums) of this process, sampled every
+    SAMPLE_SECONDS in a thread while the block runs."""
 
     def __enter__(self):
-        self.peak_kb = self.start_kb = tree_rss_kb(os.getpid())
+        self.start_kb, self.start_pss_kb = tree_kb(os.getpid())
+        self.peak_kb, self.peak_pss_kb = self.start_kb, self.start_pss_kb
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         return self
 
+    def _take(self):
+        rss, pss = tree_kb(os.getpid())
+        self.peak_kb, self.peak_pss_kb = max(self.peak_kb, rss), max(self.peak_pss_kb, pss)
+
     def _sample(self):
-        pid = os.getpid()
         while not self._stop.wait(SAMPLE_SECONDS):
-            self.peak_kb = max(self.peak_kb, tree_rss_kb(pid))
+            self._take()
 
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
-        self.peak_kb = max(self.peak_kb, tree_rss_kb(os.getpid()))
+        self._take()
 
 
 def cpu_seconds():
@@ -217,10 +235,31 @@ class Counted:
             yield row
 
 
+def naive_cells(columns):
+    """Per column, a function giving what openpyxl's normal mode is handed for a value:
+    the value itself (text cleaned, a Decimal from text), with the column's number
+    format and text that looks like a formula kept as text, set on the cell after."""
+
+    def value(column):
+        def convert(v):
+            if v is None or v == "":
+                return None
+            if column.kind == TEXT:
+                return clean_text(v if isinstance(v, str) else str(v))
+            if column.kind == DATE and isinstance(v, datetime.datetime):
+                return v.replace(tzinfo=None)
+            return v
+
+        return convert
+
+    return [value(column) for column in columns]
+
+
 def naive_xlsx(sheet, path):
-    """The sheet's cells as write_xlsx makes them (typed, formula-looking text as text,
-    bold frozen header with filters, widths) through openpyxl's normal mode: every cell
-    an object held in memory until the workbook is saved."""
+    """The sheet's cells as write_xlsx makes them (typed with the column's number format,
+    formula-looking text as text, bold frozen header with filters, widths) through
+    openpyxl's normal mode: every cell an object held in memory until the workbook is
+    saved."""
     workbook = Workbook()
     ws = workbook.active
     ws.title = _sheet_title(sheet.title)
@@ -231,11 +270,21 @@ def naive_xlsx(sheet, path):
     for cell in ws[1]:
         cell.data_type = "s"
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGN
-    writers = [_cell_writer(ws, column) for column in sheet.columns]
+    converters = naive_cells(sheet.columns)
+    formats = [NUMBER_FORMATS.get(column.kind) for column in sheet.columns]
     rows = 0
     for row in sheet.rows:
-        ws.append([write(value) for write, value in zip(writers, row, strict=True)])
+        values = [convert(value) for convert, value in zip(converters, row, strict=True)]
+        ws.append(values)
         rows += 1
+        for index, (value, number_format) in enumerate(zip(values, formats, strict=True), start=1):
+            if value is None:
+                continue
+            cell = ws.cell(row=rows + 1, column=index)
+            if cell.data_type == "f":
+                cell.data_type = "s"
+            elif number_format:
+                cell.number_format = number_format
     ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}{rows + 1}"
     workbook.save(path)
 
@@ -381,6 +430,7 @@ def ledger_pdf_child(variant, key):
         "cpu_s": round(cpu, 2),
         "start_mb": mb(memory.start_kb),
         "peak_mb": mb(memory.peak_kb),
+        "peak_pss_mb": mb(memory.peak_pss_kb),
         "load": round(os.getloadavg()[0], 1),
     }
 

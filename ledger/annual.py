@@ -48,7 +48,7 @@ from assessments.selectors import existing_in
 from ledger.exporters import DATE, INT, MONEY, PDF_WORKERS, TEXT, Column, Exporter, PdfPart, Sheet
 from members import coverage
 from members.models import Development, IdNumberReveal, Member, Post
-from members.privacy import REVEAL_PERMISSION, masked
+from members.privacy import REVEAL_PERMISSION, mask_phone, masked
 from orgs import rules
 from orgs.models import CoveragePlan, MassOrganization, PartyOrganization, Region, SocialOrg, Unit
 from orgs.resources import home_city
@@ -57,8 +57,9 @@ from subsidies import budgets
 from subsidies.models import Budget
 
 # Rows of one PDF part at most: a long ledger is cut into parts that render_parts lays
-# out side by side on both cores (about 50 landscape pages each).
-ROWS_PER_PART = 1500
+# out side by side on both cores (about 20 landscape pages each, each in a fresh process
+# so that a part's layout memory goes when it is done).
+ROWS_PER_PART = 400
 # What the cover and a table's heading take of a part, in rows.
 COVER_ROWS, HEADING_ROWS = 40, 3
 # Wider sheets print as several tables of at most this many columns, each repeating the
@@ -222,15 +223,6 @@ def log_reveals(user, members, reason):
             [user.pk, now, str(reason)[:200], *params],
         )
         return cursor.rowcount
-
-
-def mask_phone(value):
-    """139****5678: the first three (of a mobile number) and the last four digits."""
-    value = (value or "").strip()
-    if len(value) <= 4:
-        return "*" * len(value)
-    keep = 3 if len(value) >= 11 else 0
-    return value[:keep] + "*" * (len(value) - keep - 4) + value[-4:]
 
 
 # --- columns and labels ---------------------------------------------------------------------

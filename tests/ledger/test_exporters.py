@@ -131,6 +131,42 @@ def test_control_characters_are_dropped_and_a_huge_cell_is_cut_to_excels_limit()
     assert len(sheet["A3"].value) == exporters.CELL_LIMIT
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A&B <社会组织> 协会",
+        "  前后空格  ",
+        "第一行\r\n第二行",
+        "]]>",
+        "&amp; 已转义的样子",
+        "'单引号",
+    ],
+)
+def test_text_with_xml_characters_and_spaces_reads_back_unchanged(text):
+    sheet = load_workbook(io.BytesIO(written(Small([(text, None, None, None)]), "xlsx")))
+    assert sheet["社会组织"]["A2"].value == text
+
+
+def test_numbers_of_every_kind_read_back_as_numbers():
+    rows = [
+        ("x", datetime.datetime(2026, 5, 1, 9, 30, tzinfo=datetime.UTC), True, Decimal("1E+3")),
+        ("y", datetime.date(1950, 1, 1), -3, Decimal("-0.05")),
+    ]
+    sheet = load_workbook(io.BytesIO(written(Small(rows), "xlsx")))["社会组织"]
+    assert sheet["B2"].value == datetime.datetime(2026, 5, 1, 9, 30)
+    assert sheet["C2"].value == 1 and sheet["D2"].value == 1000
+    assert sheet["B3"].value == datetime.datetime(1950, 1, 1)
+    assert sheet["C3"].value == -3 and sheet["D3"].value == pytest.approx(-0.05)
+    assert sheet["D3"].number_format == "#,##0.00" and sheet["B3"].number_format == "yyyy-mm-dd"
+
+
+def test_a_date_column_keeps_an_age_or_a_masked_date_given_in_its_place():
+    rows = [("x", 64, None, None), ("y", "****-**-**", None, None)]
+    sheet = load_workbook(io.BytesIO(written(Small(rows), "xlsx")))["社会组织"]
+    assert sheet["B2"].value == 64 and not sheet["B2"].is_date
+    assert sheet["B3"].value == "****-**-**" and sheet["B3"].data_type == "s"
+
+
 def test_xlsx_progress_reaches_the_total():
     calls = []
     written(Small(), "xlsx", lambda done, total: calls.append((done, total)))
@@ -211,6 +247,45 @@ def test_parts_are_joined_in_order_and_numbered_across_the_whole_document(table_
     assert positions == sorted(positions)
     assert calls[-1][0] == calls[-1][1]  # progress completes
     assert any("CJK" in name for name in fonts(reader))
+
+
+def _failing_part(index, how):
+    real = exporters._write_pdf
+
+    def write(html):
+        if f"第{index}部分" in html:
+            if how == "exit":
+                import os
+
+                os._exit(3)
+            raise ValueError("坏的部分")
+        return real(html)
+
+    return write
+
+
+@pytest.mark.parametrize(
+    ("how", "message"), [("raise", "ValueError: 坏的部分"), ("exit", "exit code 3")]
+)
+def test_a_part_that_fails_fails_the_pdf_naming_the_part_and_leaves_no_process(
+    table_template, monkeypatch, how, message
+):
+    import multiprocessing
+
+    monkeypatch.setattr(exporters, "_write_pdf", _failing_part(1, how))
+    with pytest.raises(RuntimeError, match="PDF part 2 of 4 failed") as failure:
+        written(Small(parts=4, per_part=5), "pdf")
+    assert message in str(failure.value)
+    assert multiprocessing.active_children() == []
+
+
+def test_each_part_is_laid_out_by_a_process_of_its_own(table_template, monkeypatch):
+    import os
+
+    monkeypatch.setattr(exporters, "_write_pdf", lambda html: str(os.getpid()).encode())
+    monkeypatch.setattr(exporters, "_join", lambda pdfs, landscape: b",".join(pdfs))
+    pids = {int(pid) for pid in written(Small(parts=4, per_part=2), "pdf").split(b",")}
+    assert len(pids) == 4 and os.getpid() not in pids
 
 
 def test_the_filename_carries_title_and_scope_without_path_characters():
