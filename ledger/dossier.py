@@ -22,10 +22,9 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Activity, Grade, MemberReview, PartyOrgAssessment
 from assessments.selectors import existing_in
-from ledger.annual import mask_phone
 from ledger.exporters import Exporter, PdfPart
 from members.models import Member, Post
-from members.privacy import masked
+from members.privacy import mask_phone, masked
 from orgs import rules
 from orgs.models import (
     CoveragePlan,

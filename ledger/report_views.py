@@ -2,7 +2,8 @@
 download at once, large ones run in the background (ledger.jobs) and the page of the
 job shows progress and offers the file.
 
-A dossier (一社一档) is asked for from its org: `dossier` downloads it directly.
+A dossier (一社一档) is asked for from its org: `dossier` downloads it directly, or
+starts a job for an org with more members than a page lays out in a moment.
 """
 
 import io
@@ -137,7 +138,13 @@ def dossier(request, admin_site, pk):
         raise Http404 from None
     if fmt not in catalog.REPORTS["dossier"].formats or year not in years_of("dossier", today):
         raise Http404
-    exporter = catalog.exporter_for(request.user, "dossier", f"org:{org.pk}", year, today=today)
+    key = f"org:{org.pk}"
+    exporter = catalog.exporter_for(request.user, "dossier", key, year, today=today)
     if exporter is None:
         raise Http404
+    if exporter.runs_in_background(fmt):  # an org with hundreds of members
+        from ledger import jobs
+
+        job = jobs.start(request.user, "dossier", fmt, key, year)
+        return redirect("ledger:export_job", pk=job.pk)
     return download_response(exporter, fmt)

@@ -35,6 +35,16 @@ def masked(value):
     return mask_id_number(value or "")
 
 
+def mask_phone(value):
+    """139****5678: the last four characters, and the network's three digits of a mobile
+    number (11 digits from 1); everything else hidden."""
+    value = (value or "").strip()
+    if len(value) <= 4:
+        return "*" * len(value)
+    keep = 3 if len(value) == 11 and value.isdigit() and value.startswith("1") else 0
+    return value[:keep] + "*" * (len(value) - keep - 4) + value[-4:]
+
+
 def age(member, today=None):
     """Whole years of age, shown instead of the birth date."""
     if not member.birth_date:

@@ -138,6 +138,31 @@ def test_the_dossier_downloads_only_for_an_org_of_the_users_scope(
         assert org.name in text
 
 
+def test_the_dossier_of_an_org_with_many_members_goes_to_a_background_job(
+    client, city, users, monkeypatch
+):
+    monkeypatch.setattr(Exporter, "background_rows", 0)
+    org, user = city.orgs["A"], users["xuanwu_two_new"]
+    response = login(client, user).get(reverse("ledger:dossier", args=[org.pk]))
+    job = ExportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("ledger:export_job", args=[job.pk])
+    assert (job.requester, job.report, job.target_key, job.fmt, job.status) == (
+        user, "dossier", f"org:{org.pk}", "pdf", ExportJob.Status.QUEUED,
+    )  # fmt: skip
+
+
+def test_a_dossier_outside_the_scope_starts_no_job_even_when_large(
+    client, city, users, monkeypatch
+):
+    monkeypatch.setattr(Exporter, "background_rows", 0)
+    response = login(client, users["education"]).get(
+        reverse("ledger:dossier", args=[city.orgs["A"].pk])
+    )
+    assert response.status_code == 404
+    assert not ExportJob.objects.exists()
+
+
 @pytest.mark.parametrize("query", ["?format=xlsx", "?year=1999", "?year=x"])
 def test_a_dossier_in_a_format_or_year_it_lacks_is_404(client, city, users, query):
     org = city.orgs["A"]

@@ -179,3 +179,20 @@ def test_a_secretary_picks_among_the_districts_of_the_orgs_they_cover(party_worl
     xuanwu, _qinhuai = party_world["districts"]
     regions = Scope.for_user(party_world["users"]["secretary"]).regions()
     assert set(regions.filter(level=Region.Level.DISTRICT)) == {xuanwu}
+
+
+@pytest.mark.parametrize(
+    ("phone", "shown"),
+    [
+        ("13912345678", "139****5678"),  # a mobile number: its network and last four
+        (" 13912345678 ", "139****5678"),
+        ("025-84561234", "********1234"),  # a landline: the last four only
+        ("1234", "****"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_a_phone_number_is_masked_to_at_most_its_network_and_last_four_digits(phone, shown):
+    from members.privacy import mask_phone
+
+    assert mask_phone(phone) == shown
