@@ -147,6 +147,13 @@ def test_text_with_xml_characters_and_spaces_reads_back_unchanged(text):
     assert sheet["社会组织"]["A2"].value == text
 
 
+def test_a_text_that_is_not_valid_unicode_leaves_the_workbook_readable():
+    rows = [("坏\ud800字符", None, None, None), ("下一行", None, 1, None)]
+    sheet = load_workbook(io.BytesIO(written(Small(rows), "xlsx")))["社会组织"]
+    assert sheet["A2"].value == "坏?字符"
+    assert sheet["A3"].value == "下一行" and sheet["C3"].value == 1
+
+
 def test_numbers_of_every_kind_read_back_as_numbers():
     rows = [
         ("x", datetime.datetime(2026, 5, 1, 9, 30, tzinfo=datetime.UTC), True, Decimal("1E+3")),
