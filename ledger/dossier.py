@@ -133,8 +133,16 @@ class Dossier(Exporter):
         self._data = None
 
     def size(self):
-        """The members working in the org (one COUNT): the bulk of a long dossier."""
-        return Member.objects.on_register().filter(workplace_id=self.target.org.pk).count()
+        """The rows of its two long tables (two COUNTs): the members working in the org
+        and the year's activities of its Party organizations."""
+        org = self.target.org
+        party_orgs = PartyOrganization.objects.filter(existing_in(self.year), covered_orgs=org)
+        return (
+            Member.objects.on_register().filter(workplace_id=org.pk).count()
+            + Activity.objects.filter(
+                party_org_id__in=party_orgs.values("pk"), held_on__year=self.year
+            ).count()
+        )
 
     def load(self):
         """Everything the dossier shows, read once in a fixed number of queries."""

@@ -15,6 +15,7 @@ reads nothing at construction: the work happens when a writer asks.
 show it). Writers never evaluate a formula a user typed: a text cell is text.
 """
 
+import contextlib
 import csv
 import datetime
 import io
@@ -22,6 +23,7 @@ import json
 import math
 import os
 import re
+import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +39,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet._writer import WorksheetWriter, create_temporary_file
+from openpyxl.worksheet._writer import ALL_TEMP_FILES, WorksheetWriter, create_temporary_file
 
 from orgs.exports import FORMULA_STARTS
 from orgs.pdf import PDF_OPTIONS, _default_base_url, _font_config
@@ -56,7 +58,8 @@ NUMBER_FORMATS = {MONEY: "#,##0.00", DATE: "yyyy-mm-dd", RATE: "0.00%", INT: "0"
 # Excel's limits: 32,767 characters in a cell; XML 1.0 forbids most control characters
 # (openpyxl raises IllegalCharacterError on them).
 CELL_LIMIT = 32767
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # half a character: not text in any encoding
 
 Progress = Callable[[int, int], None]
 
@@ -148,7 +151,9 @@ def export(exporter: Exporter, fmt: str, out, progress: Progress | None = None):
 
 
 def clean_text(value: str) -> str:
-    value = _ILLEGAL.sub("", value)
+    """`value` as text every format can hold: XML's forbidden characters dropped, half
+    a character (a lone surrogate) shown as ?, cut at Excel's cell limit."""
+    value = _SURROGATE.sub("?", _ILLEGAL.sub("", value))
     if len(value) > CELL_LIMIT:
         value = value[: CELL_LIMIT - 1] + "…"
     return value
@@ -191,8 +196,18 @@ class _RowSheet(WriteOnlyWorksheet):
         if self._rows is None:
             self._rows = self._write_rows()
             next(self._rows)
-        row = f'<row r="{number}">{"".join(cells)}</row>'
-        self._rows.send(row.encode("utf-8", "replace"))
+        self._rows.send(f'<row r="{number}">{"".join(cells)}</row>'.encode())
+
+    def discard(self):
+        """Close and delete the sheet's file (an export that failed)."""
+        if self._file is not None:
+            with contextlib.suppress(Exception):  # end the XML writers before the file goes
+                self.close()
+            self._file.close()
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self._temp_path)
+            with contextlib.suppress(ValueError):
+                ALL_TEMP_FILES.remove(self._temp_path)
 
     def close(self):
         try:
@@ -241,6 +256,8 @@ def _cell_writer(sheet, column, letter):
             value = Decimal(value)
         elif isinstance(value, bool):
             value = int(value)
+        if isinstance(value, float | Decimal) and not math.isfinite(value):
+            return ""  # Excel has no NaN or infinity: an empty cell, as in CSV
         return f'<c r="{letter}{number}" t="n"{style}><v>{value}</v></c>'
 
     def date(number, value):
@@ -276,6 +293,19 @@ def write_xlsx(sheets: Iterable[Sheet], out, progress: Progress = _no_progress, 
     workbook.properties.title = title or None
     workbook.properties.creator = "党建通"
     sheets = list(sheets)
+    try:
+        _write_sheets(workbook, sheets, progress)
+    except BaseException:
+        for ws in workbook.worksheets:
+            if isinstance(ws, _RowSheet):
+                ws.discard()  # a half-written sheet of personal data is not left in /tmp
+        raise
+    if not sheets:
+        workbook.create_sheet(title="Sheet1")
+    workbook.save(out)
+
+
+def _write_sheets(workbook, sheets, progress):
     total = sum(sheet.count or 0 for sheet in sheets) or 0
     done = 0
     for sheet in sheets:
@@ -309,9 +339,6 @@ def write_xlsx(sheets: Iterable[Sheet], out, progress: Progress = _no_progress, 
         last = letters[-1] if letters else "A"
         ws.auto_filter.ref = f"A1:{last}{rows + 1}"
         progress(done, max(total, done))
-    if not sheets:
-        workbook.create_sheet(title="Sheet1")
-    workbook.save(out)
 
 
 def _sheet_title(title):
@@ -376,6 +403,9 @@ def json_bytes(data) -> bytes:
 
 # Processes rendering the parts of a long PDF (WeasyPrint's layout uses one core).
 PDF_WORKERS = max(1, min(2, os.cpu_count() or 1))
+# A part (at most a few hundred rows, seconds) still laying out after this is stuck: it is
+# killed and the export fails rather than holding the worker for ever.
+PDF_PART_SECONDS = 600
 
 
 def render_html(part: PdfPart, **extra) -> str:
@@ -456,7 +486,7 @@ def _render_forked(htmls: Sequence[str], done: Callable[[int], None]) -> list[by
     pdfs: list[bytes | None] = [None] * len(htmls)
     todo = list(enumerate(htmls))
     todo.reverse()
-    running = {}  # the parent's end of each child's pipe: (part index, process)
+    running = {}  # the parent's end of each child's pipe: (part index, process, deadline)
     try:
         while todo or running:
             while todo and len(running) < PDF_WORKERS:
@@ -465,14 +495,24 @@ def _render_forked(htmls: Sequence[str], done: Callable[[int], None]) -> list[by
                 process = context.Process(target=_render_child, args=(html, send), daemon=True)
                 process.start()
                 send.close()
-                running[receive] = (index, process)
-            for receive in wait(list(running)):
-                index, process = running.pop(receive)
+                running[receive] = (index, process, time.monotonic() + PDF_PART_SECONDS)
+            first = min(deadline for _index, _process, deadline in running.values())
+            ready = wait(list(running), timeout=max(first - time.monotonic(), 0))
+            if not ready:
+                late = min(running.values(), key=lambda entry: entry[2])[0]
+                raise RuntimeError(
+                    f"PDF part {late + 1} of {len(htmls)} took over {PDF_PART_SECONDS} s"
+                )
+            for receive in ready:
+                index, process, _deadline = running[receive]
                 try:
                     status, payload = receive.recv()
                 except EOFError:  # it died before it could answer
                     process.join()
                     status, payload = "error", f"exit code {process.exitcode}"
+                # Forgotten only once answered: anything raised before leaves it to the
+                # finally below, which kills it.
+                del running[receive]
                 receive.close()
                 process.join()
                 if status != "ok":
@@ -480,7 +520,7 @@ def _render_forked(htmls: Sequence[str], done: Callable[[int], None]) -> list[by
                 pdfs[index] = payload
                 done(sum(pdf is not None for pdf in pdfs))
     finally:
-        for receive, (_index, process) in running.items():
+        for receive, (_index, process, _deadline) in running.items():
             process.kill()
             process.join()
             receive.close()
@@ -492,7 +532,7 @@ def _page_numbers(pages: int, landscape: bool) -> list:
     PDF_WORKERS pieces side by side (the footers of 200 pages take about a second)."""
     from pypdf import PdfReader
 
-    size = -(-pages // PDF_WORKERS)
+    size = max(-(-pages // PDF_WORKERS), 1)
     htmls = [
         render_to_string(
             "pdf/page_numbers.html",

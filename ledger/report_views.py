@@ -144,7 +144,12 @@ def dossier(request, admin_site, pk):
         raise Http404
     if exporter.runs_in_background(fmt):  # an org with hundreds of members
         from ledger import jobs
+        from ledger.models import ExportJob
 
-        job = jobs.start(request.user, "dossier", fmt, key, year)
+        # A link followed again (a reload) joins the job it started, not a new one.
+        job = ExportJob.objects.filter(
+            requester=request.user, report="dossier", fmt=fmt, target_key=key, year=year,
+            status__in=(ExportJob.Status.QUEUED, ExportJob.Status.RUNNING),
+        ).first() or jobs.start(request.user, "dossier", fmt, key, year)  # fmt: skip
         return redirect("ledger:export_job", pk=job.pk)
     return download_response(exporter, fmt)

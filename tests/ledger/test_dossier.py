@@ -252,10 +252,12 @@ def test_title_and_scope(org):
     assert exporter.scope_label == "玄武区甲协会"
 
 
-def test_an_org_of_hundreds_of_members_goes_to_the_background(org, django_assert_num_queries):
+def test_an_org_of_hundreds_of_members_goes_to_the_background(org, city, django_assert_num_queries):
     exporter = dossier(org)
-    with django_assert_num_queries(1):
-        assert exporter.size() == 3  # the members working there
+    activities = Activity.objects.filter(party_org=city.party_orgs["A"], held_on__year=YEAR)
+    expected = 3 + activities.count()  # the members working there and this year's activities
+    with django_assert_num_queries(2):
+        assert exporter.size() == expected
     assert not exporter.runs_in_background("pdf")
     Member.objects.bulk_create(
         [
@@ -268,6 +270,18 @@ def test_an_org_of_hundreds_of_members_goes_to_the_background(org, django_assert
         ]
     )  # fmt: skip
     assert dossier(org).runs_in_background("pdf")
+
+
+def test_a_party_organization_of_hundreds_of_activities_goes_to_the_background_too(org, city):
+    Activity.objects.bulk_create(
+        [
+            Activity(party_org=city.party_orgs["A"], kind=Activity.Kind.THEME_DAY,
+                     held_on=D(YEAR, 1 + n % 12, 1 + n % 28), topic=f"主题党日{n}")
+            for n in range(260)
+        ]
+    )  # fmt: skip
+    assert dossier(org).runs_in_background("pdf")
+    assert not dossier(org, YEAR - 1).runs_in_background("pdf")  # another year's
 
 
 def test_a_long_dossier_renders_in_parts_numbered_as_one(org, city, monkeypatch):

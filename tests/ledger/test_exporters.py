@@ -154,6 +154,39 @@ def test_a_text_that_is_not_valid_unicode_leaves_the_workbook_readable():
     assert sheet["A3"].value == "下一行" and sheet["C3"].value == 1
 
 
+def test_characters_xml_cannot_hold_are_dropped_not_left_to_break_the_file():
+    rows = [("甲\ufffe乙\uffff丙\x0b丁", None, None, None)]
+    sheet = load_workbook(io.BytesIO(written(Small(rows), "xlsx")))["社会组织"]
+    assert sheet["A2"].value == "甲乙丙丁"
+
+
+@pytest.mark.parametrize(
+    "value", [Decimal("NaN"), float("nan"), float("inf"), Decimal("-Infinity"), "NaN"]
+)
+def test_a_figure_that_is_not_a_number_is_an_empty_cell(value):
+    rows = [("x", None, value, value), ("y", None, 1, None)]
+    sheet = load_workbook(io.BytesIO(written(Small(rows), "xlsx")))["社会组织"]
+    assert sheet["C2"].value is None and sheet["D2"].value is None
+    assert sheet["C3"].value == 1
+
+
+def test_a_workbook_that_fails_half_way_leaves_no_file_behind():
+    from openpyxl.worksheet._writer import ALL_TEMP_FILES
+
+    def rows():
+        yield ROWS[0]
+        raise RuntimeError("数据库断开")
+
+    class Failing(Small):
+        def sheets(self):
+            yield Sheet("社会组织", COLUMNS, rows(), 2)
+
+    before = list(ALL_TEMP_FILES)
+    with pytest.raises(RuntimeError, match="数据库断开"):
+        written(Failing(), "xlsx")
+    assert ALL_TEMP_FILES == before
+
+
 def test_numbers_of_every_kind_read_back_as_numbers():
     rows = [
         ("x", datetime.datetime(2026, 5, 1, 9, 30, tzinfo=datetime.UTC), True, Decimal("1E+3")),
@@ -283,6 +316,26 @@ def test_a_part_that_fails_fails_the_pdf_naming_the_part_and_leaves_no_process(
     with pytest.raises(RuntimeError, match="PDF part 2 of 4 failed") as failure:
         written(Small(parts=4, per_part=5), "pdf")
     assert message in str(failure.value)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_part_that_hangs_is_killed_and_fails_the_pdf(table_template, monkeypatch):
+    import multiprocessing
+    import time
+
+    real = exporters._write_pdf
+
+    def write(html):
+        if "第2部分" in html:
+            time.sleep(60)
+        return real(html)
+
+    monkeypatch.setattr(exporters, "_write_pdf", write)
+    monkeypatch.setattr(exporters, "PDF_PART_SECONDS", 2)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="PDF part 3 of 4 took over 2 s"):
+        written(Small(parts=4, per_part=2), "pdf")
+    assert time.monotonic() - started < 30
     assert multiprocessing.active_children() == []
 
 

@@ -152,6 +152,21 @@ def test_the_dossier_of_an_org_with_many_members_goes_to_a_background_job(
     )  # fmt: skip
 
 
+def test_following_a_large_dossier_link_again_joins_the_job_it_started(
+    client, city, users, monkeypatch
+):
+    monkeypatch.setattr(Exporter, "background_rows", 0)
+    url = reverse("ledger:dossier", args=[city.orgs["A"].pk])
+    user_client = login(client, users["xuanwu_two_new"])
+    first, again = user_client.get(url), user_client.get(url)
+    job = ExportJob.objects.get()
+    assert first["Location"] == again["Location"] == reverse("ledger:export_job", args=[job.pk])
+    job.status = ExportJob.Status.DONE
+    job.save()
+    user_client.get(url)
+    assert ExportJob.objects.count() == 2  # a finished one is not joined: a new one starts
+
+
 def test_a_dossier_outside_the_scope_starts_no_job_even_when_large(
     client, city, users, monkeypatch
 ):
