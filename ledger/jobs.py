@@ -42,6 +42,16 @@ TEMPORARY_SUFFIX = ".part"
 # --- starting a job -----------------------------------------------------------------------
 
 
+def start_or_join(user, report, fmt, target_key, year) -> ExportJob:
+    """`user`'s queued or running job of this very export, or a new one (`start`): a
+    link followed again (a reload) joins the job it started instead of queuing another."""
+    open_job = ExportJob.objects.filter(
+        requester=user, report=report, fmt=fmt, target_key=target_key, year=year,
+        reveal_ids=False, status__in=(ExportJob.Status.QUEUED, ExportJob.Status.RUNNING),
+    ).first()  # fmt: skip
+    return open_job or start(user, report, fmt, target_key, year)
+
+
 def start(user, report, fmt, target_key, year, *, reveal_ids=False) -> ExportJob:
     """A new export of `report` as `fmt` for `user`, queued for the worker once the
     current transaction commits. A target that is not the user's gives a job that failed

@@ -3,7 +3,8 @@ download at once, large ones run in the background (ledger.jobs) and the page of
 job shows progress and offers the file.
 
 A dossier (一社一档) is asked for from its org: `dossier` downloads it directly, or
-starts a job for an org with more members than a page lays out in a moment.
+starts (or joins) a job for an org with more members and activities than a page lays
+out in a moment.
 """
 
 import io
@@ -142,14 +143,9 @@ def dossier(request, admin_site, pk):
     exporter = catalog.exporter_for(request.user, "dossier", key, year, today=today)
     if exporter is None:
         raise Http404
-    if exporter.runs_in_background(fmt):  # an org with hundreds of members
+    if exporter.runs_in_background(fmt):  # hundreds of members and activities
         from ledger import jobs
-        from ledger.models import ExportJob
 
-        # A link followed again (a reload) joins the job it started, not a new one.
-        job = ExportJob.objects.filter(
-            requester=request.user, report="dossier", fmt=fmt, target_key=key, year=year,
-            status__in=(ExportJob.Status.QUEUED, ExportJob.Status.RUNNING),
-        ).first() or jobs.start(request.user, "dossier", fmt, key, year)  # fmt: skip
+        job = jobs.start_or_join(request.user, "dossier", fmt, key, year)
         return redirect("ledger:export_job", pk=job.pk)
     return download_response(exporter, fmt)
